@@ -1,0 +1,115 @@
+"""Reading recordings: finding them, hashing them, and decoding them to 16 kHz float samples.
+
+Decoding goes through PyAV (bundled FFmpeg libraries), so anything FFmpeg reads works without
+a system ffmpeg.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import BadAudio, NotAudio
+
+SAMPLE_RATE = 16000
+# Extensions we expect to be recordings: a file with one of these that fails to decode is a
+# failed recording; any other file that fails to open is simply not audio and is skipped.
+AUDIO_EXTENSIONS = frozenset(
+    ".wav .mp3 .m4a .flac .ogg .oga .opus .webm .mp4 .aac .wma .aif .aiff .amr .3gp .mkv .mov .caf"
+    .split()
+)
+# Files that live beside recordings on purpose and are never reported as "not audio".
+METADATA_EXTENSIONS = frozenset({".json", ".csv"})
+# Two channels whose difference carries less than this share of their energy are one signal
+# recorded twice (a mono bridge saved as stereo), not a rep and a prospect.
+DUAL_MONO_ENERGY_RATIO = 0.01
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What probing a file found, without decoding it."""
+
+    channels: int
+    duration_s: float | None
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of the file's bytes: the key that makes re-ingesting a folder idempotent."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def probe(path: Path) -> AudioInfo:
+    """Open `path` and report its first audio stream, or raise NotAudio / BadAudio."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            stream = next((s for s in container.streams if s.type == "audio"), None)
+            if stream is None:
+                raise NotAudio(f"{path}: no audio stream in this file")
+            duration = None
+            if stream.duration is not None and stream.time_base is not None:
+                duration = float(stream.duration * stream.time_base)
+            elif container.duration is not None:
+                duration = container.duration / 1_000_000
+            return AudioInfo(channels=stream.codec_context.channels, duration_s=duration)
+    except av.error.FFmpegError as exc:
+        if path.suffix.lower() in AUDIO_EXTENSIONS:
+            raise BadAudio(f"{path}: cannot read this recording ({_reason(exc)})") from exc
+        raise NotAudio(f"{path}: not an audio file") from exc
+
+
+def decode(path: Path, sample_rate: int = SAMPLE_RATE) -> list[np.ndarray]:
+    """Decode a recording to float32 samples in [-1, 1] at `sample_rate`, one array per channel.
+
+    Two-channel files keep both channels; any other layout is mixed down to one channel.
+    Raises BadAudio when nothing decodes or the audio is empty.
+    """
+    import av
+
+    chunks: list[np.ndarray] = []
+    try:
+        with av.open(str(path)) as container:
+            stream = next((s for s in container.streams if s.type == "audio"), None)
+            if stream is None:
+                raise BadAudio(f"{path}: no audio stream in this file")
+            layout = "stereo" if stream.codec_context.channels == 2 else "mono"
+            resampler = av.AudioResampler(format="fltp", layout=layout, rate=sample_rate)
+            try:
+                for frame in container.decode(stream):
+                    for out in resampler.resample(frame):
+                        chunks.append(out.to_ndarray())
+            except av.error.InvalidDataError:
+                # A damaged tail: keep what decoded, as players do. Nothing decoded is an error below.
+                pass
+            for out in resampler.resample(None):
+                chunks.append(out.to_ndarray())
+    except av.error.FFmpegError as exc:
+        raise BadAudio(f"{path}: cannot decode this recording ({_reason(exc)})") from exc
+    if not chunks:
+        raise BadAudio(f"{path}: the recording holds no audio")
+    samples = np.concatenate(chunks, axis=1).astype(np.float32)
+    if samples.shape[1] < sample_rate // 10:
+        raise BadAudio(f"{path}: the recording is shorter than 0.1 s")
+    return [samples[i] for i in range(samples.shape[0])]
+
+
+def is_dual_mono(left: np.ndarray, right: np.ndarray) -> bool:
+    """True when two channels carry (nearly) the same signal, so a stereo file is really mono."""
+    total = float(np.sum(left.astype(np.float64) ** 2) + np.sum(right.astype(np.float64) ** 2))
+    if total == 0.0:
+        return True
+    diff = float(np.sum((left.astype(np.float64) - right) ** 2))
+    return diff / total < DUAL_MONO_ENERGY_RATIO
+
+
+def _reason(exc: Exception) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return str(text).strip() or type(exc).__name__

@@ -1,0 +1,187 @@
+"""The `clipfinder` command: parse, call one library function, print.
+
+Errors: a ClipfinderError anywhere becomes `Error: <message>` on stderr and exit code 1, in
+one place (`_Commands.invoke`). Exit 130 after Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from . import __version__
+from .errors import ClipfinderError
+
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+class _Commands(TyperGroup):
+    """Turns library errors into `Error: ...` and an exit code: the one place that does."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ClipfinderError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(EXIT_ERROR) from None
+        except KeyboardInterrupt:
+            typer.echo("Interrupted. What was written stays; run the same command again to finish.", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+
+
+app = typer.Typer(
+    cls=_Commands,
+    rich_markup_mode=None,
+    no_args_is_help=True,
+    add_completion=False,
+    help="Turn folders of sales-call recordings into a searchable library of coaching clips.",
+)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="Database file. Default: $CLIPFINDER_DB, else ./clipfinder.db.", show_default=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _open(db: Path | None) -> Any:
+    from .index import Index, default_db_path
+
+    return Index(db or default_db_path())
+
+
+def _open_existing(db: Path | None) -> Any:
+    from .index import default_db_path
+
+    path = db or default_db_path()
+    if not Path(path).exists():
+        raise ClipfinderError(f"no database at {path}; run `clipfinder ingest FOLDER` first (or pass --db)")
+    return _open(path)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"clipfinder {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """Turn folders of sales-call recordings into a searchable library of coaching clips."""
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Recordings or folders (searched recursively).", show_default=False)] = None,
+    db: DbOption = None,
+    model: Annotated[str | None, typer.Option(help="Whisper model: a CTranslate2 model folder, or a name under models/ or $CLIPFINDER_MODELS. Default: the embedded tiny.en.", show_default=False)] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes. Default: 2 (measured fastest on 2 cores), at most the core count.", show_default=False)] = None,
+    channels: Annotated[str | None, typer.Option(help="Roles of a stereo file's channels, channel 0 first, where no sidecar or manifest says: rep,prospect (the default) or prospect,rep.", show_default=False)] = None,
+    manifest: Annotated[Path | None, typer.Option(help="CSV with a path column and rep, account, date, title, channels columns.", show_default=False)] = None,
+    language: Annotated[str, typer.Option(help="Spoken language code.")] = "en",
+    force: Annotated[bool, typer.Option("--force", help="Re-transcribe recordings that are already indexed.")] = False,
+    allow_download: Annotated[bool, typer.Option("--allow-download", help="Let --model NAME download from the Hugging Face hub (off: clipfinder never uses the network).")] = False,
+) -> None:
+    """Transcribe recordings, attribute speech to rep and prospect, and index calls with talk metrics.
+
+    Already indexed recordings (same bytes) are skipped. A file that fails is reported and
+    recorded; the others go on. Exit code 1 if any file failed.
+
+    Example: clipfinder ingest calls/ --db team.db
+    """
+    from .ingest import FAILED, INDEXED, NOT_AUDIO, SKIPPED
+    from .ingest import ingest as run_ingest
+    from .progress import progress_for
+    from .speakers import parse_channels
+
+    roles = parse_channels(channels) if channels else None
+    with _open(db) as index, progress_for(sys.stderr) as progress:
+        report = run_ingest(
+            paths or [], index, model=model, allow_download=allow_download, workers=workers,
+            channels=roles, manifest=manifest, language=language, force=force, progress=progress,
+        )
+    indexed, skipped, failed, not_audio = (report.having(s) for s in (INDEXED, SKIPPED, FAILED, NOT_AUDIO))
+    audio_min = sum(o.audio_s or 0 for o in indexed) / 60
+    typer.echo(
+        f"{len(indexed)} indexed ({audio_min:.1f} audio min in {report.elapsed_s:.1f} s), "
+        f"{len(skipped)} skipped, {len(failed)} failed, {len(not_audio)} not audio"
+    )
+    for o in skipped:
+        typer.echo(f"  skipped {o.path}: {o.detail}")
+    for o in not_audio:
+        typer.echo(f"  not audio {o.path}")
+    for o in failed:
+        typer.echo(f"  FAILED {o.detail}")
+    if failed:
+        raise typer.Exit(EXIT_ERROR)
+
+
+@app.command()
+def calls(
+    db: DbOption = None,
+    rep: Annotated[str | None, typer.Option(help="Only this rep's calls.", show_default=False)] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the indexed calls, newest first.
+
+    Example: clipfinder calls --rep alice
+    """
+    from .views import calls_json, calls_table
+
+    with _open_existing(db) as index:
+        found = index.calls(rep)
+        typer.echo(json.dumps(calls_json(index, found), indent=2) if as_json else calls_table(index, found))
+
+
+@app.command()
+def stats(
+    db: DbOption = None,
+    rep: Annotated[str | None, typer.Option(help="Only this rep's calls.", show_default=False)] = None,
+    call: Annotated[str | None, typer.Option(help="Only this call (id or recording path).", show_default=False)] = None,
+    per_rep: Annotated[bool, typer.Option("--per-rep", help="With --json: print the per-rep averages instead of the calls.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Talk metrics per call and averaged per rep, beside the published anchors.
+
+    Example: clipfinder stats --rep alice --json
+    """
+    from .stats import call_stats, rep_averages
+    from .views import stats_table
+
+    with _open_existing(db) as index:
+        items = call_stats(index, rep=rep, call=call)
+    if as_json:
+        typer.echo(json.dumps(rep_averages(items) if per_rep else items, indent=2))
+    else:
+        typer.echo(stats_table(items, rep_averages(items)))
+
+
+@app.command()
+def transcript(
+    call: Annotated[str, typer.Argument(help="Call id (see `clipfinder calls`) or the recording's path.")],
+    db: DbOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="txt, srt, vtt or json.")] = "txt",
+) -> None:
+    """Print a call's transcript with speaker labels.
+
+    Example: clipfinder transcript 3 --format srt > call3.srt
+    """
+    from .subtitles import render
+
+    with _open_existing(db) as index:
+        found = index.find_call(call)
+        typer.echo(render(index.segments(found.id), fmt), nl=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

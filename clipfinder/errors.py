@@ -1,0 +1,35 @@
+"""Every error clipfinder raises on purpose, worded for the manager who has to act on it.
+
+The CLI turns a `ClipfinderError` into `Error: <message>` and exit code 1 in one place
+(`cli.main`); anything else reaching the user is a bug.
+"""
+
+from __future__ import annotations
+
+
+class ClipfinderError(Exception):
+    """Base class: the message is shown to the user as it is."""
+
+
+class ModelNotFound(ClipfinderError):
+    """The --model value names no model on this machine."""
+
+
+class BadAudio(ClipfinderError):
+    """A recording that cannot be decoded, is empty, or holds no speech."""
+
+
+class NotAudio(ClipfinderError):
+    """A file with no audio stream (a PDF in the calls folder, say)."""
+
+
+class BadMetadata(ClipfinderError):
+    """A sidecar, manifest or option value that does not say what clipfinder needs."""
+
+
+class NotFound(ClipfinderError):
+    """A call, clip, rep or skill the user named is not in the index."""
+
+
+class BadInput(ClipfinderError):
+    """An option value that cannot be used (a bad date, an unknown format...)."""

@@ -1,0 +1,291 @@
+"""The index: one SQLite file holding calls, segments, words, metrics and failures.
+
+The schema grows through numbered migrations recorded in `clipfinder_migrations`, so a
+database made by any earlier release opens in a later one. Each recording is written in one
+transaction: a run that stops half-way leaves no half-indexed call.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from .errors import BadInput, NotFound
+from .records import PROSPECT, REP, UNKNOWN, Call, CallMeta, Metrics, Segment, Transcript, Word
+
+DB_ENV = "CLIPFINDER_DB"
+DEFAULT_DB = "clipfinder.db"
+
+
+def default_db_path() -> Path:
+    """$CLIPFINDER_DB, else clipfinder.db in the current folder."""
+    return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db["calls"].create(
+        {
+            "id": int, "sha256": str, "path": str, "rep": str, "account": str, "date": str,
+            "title": str, "duration_s": float, "layout": str, "channels": str, "model": str,
+            "language": str, "meta_source": str, "ingested_at": str,
+        },
+        pk="id",
+    )
+    db["calls"].create_index(["sha256"], unique=True)
+    db["calls"].create_index(["rep", "date"])
+    db["segments"].create(
+        {"id": int, "call_id": int, "idx": int, "start_s": float, "end_s": float, "speaker": str,
+         "channel": int, "text": str},
+        pk="id",
+        foreign_keys=[("call_id", "calls", "id")],
+    )
+    db["segments"].create_index(["call_id", "idx"])
+    db["segments"].enable_fts(["text"], create_triggers=True, tokenize="porter")
+    db["words"].create(
+        {"id": int, "call_id": int, "segment_idx": int, "idx": int, "start_s": float, "end_s": float,
+         "text": str, "probability": float, "speaker": str, "timed": int},
+        pk="id",
+        foreign_keys=[("call_id", "calls", "id")],
+    )
+    db["words"].create_index(["call_id", "idx"])
+    db["metrics"].create(
+        {"call_id": int, "talk_ratio": float, "rep_talk_s": float, "prospect_talk_s": float,
+         "unknown_talk_s": float, "rep_monologue_s": float, "prospect_monologue_s": float,
+         "rep_questions": int, "prospect_questions": int, "unknown_questions": int,
+         "speaker_switches": int, "interactivity": float, "patience_s": float},
+        pk="call_id",
+        foreign_keys=[("call_id", "calls", "id")],
+    )
+    db["failures"].create(
+        {"id": int, "path": str, "sha256": str, "error": str, "failed_at": str}, pk="id"
+    )
+    db["failures"].create_index(["path"], unique=True)
+
+
+# Append only: never edit or reorder a released migration, add the next number instead.
+MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
+    (1, "initial schema: calls, segments (+FTS), words, metrics, failures", _m001_initial),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+class Index:
+    """A clipfinder database. Open with `Index(path)` (created and migrated as needed)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise BadInput(f"{self.path} is a folder; --db needs a database file path")
+        if self.path.parent and not self.path.parent.exists():
+            raise BadInput(f"cannot create {self.path}: the folder {self.path.parent} does not exist")
+        self.db = sqlite_utils.Database(self.path)
+        self.db.enable_wal()
+        self.migrate()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema -----------------------------------------------------------------------------
+
+    def migrate(self) -> list[int]:
+        """Apply the migrations this database lacks; returns the versions applied."""
+        table = self.db["clipfinder_migrations"]
+        if not table.exists():
+            table.create({"version": int, "name": str, "applied_at": str}, pk="version")  # type: ignore[union-attr]
+        done = {row["version"] for row in self.db["clipfinder_migrations"].rows}
+        applied = []
+        for version, name, migration in MIGRATIONS:
+            if version in done:
+                continue
+            with self.db.atomic():
+                migration(self.db)
+                self.db["clipfinder_migrations"].insert({"version": version, "name": name, "applied_at": _now()})
+            applied.append(version)
+        return applied
+
+    def schema_version(self) -> int:
+        row = self.db.execute("select max(version) from clipfinder_migrations").fetchone()
+        return int(row[0] or 0)
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def has_sha(self, sha256: str) -> Call | None:
+        """The call already indexed from these exact bytes, if any."""
+        row = self.db.execute("select * from calls where sha256 = ?", [sha256]).fetchone()
+        return self._call(row) if row else None
+
+    def write_call(self, transcript: Transcript, meta: CallMeta, metrics: Metrics) -> int:
+        """Store one call with its segments, words and metrics in a single transaction.
+
+        A call with the same bytes (re-ingest with --force) or at the same path (the recording
+        changed) is replaced; a recorded failure for the path is cleared.
+        """
+        with self.db.atomic():
+            old = self.db.execute(
+                "select id from calls where sha256 = ? or path = ? order by sha256 = ? desc",
+                [transcript.sha256, transcript.path, transcript.sha256],
+            ).fetchall()
+            for (old_id,) in old:
+                self._delete_call(old_id)
+            row: dict[str, Any] = {
+                "sha256": transcript.sha256, "path": transcript.path, "rep": meta.rep,
+                "account": meta.account, "date": meta.date, "title": meta.title,
+                "duration_s": round(transcript.duration_s, 3), "layout": transcript.layout,
+                "channels": json.dumps(list(meta.channels)) if transcript.layout == "stereo" and meta.channels else None,
+                "model": transcript.model, "language": transcript.language,
+                "meta_source": meta.source, "ingested_at": _now(),
+            }
+            if old:
+                row["id"] = old[0][0]  # keep the id people may have noted down
+            call_id = int(self.db["calls"].insert(row).last_pk)  # type: ignore[union-attr, arg-type]
+            segments = sorted(transcript.segments, key=lambda s: (s.start, s.end))
+            self.db["segments"].insert_all(
+                {"call_id": call_id, "idx": i, "start_s": s.start, "end_s": s.end, "speaker": s.speaker,
+                 "channel": s.channel, "text": s.text}
+                for i, s in enumerate(segments)
+            )
+            words = sorted(
+                ((i, w) for i, s in enumerate(segments) for w in s.words), key=lambda p: (p[1].start, p[1].end)
+            )
+            self.db["words"].insert_all(
+                {"call_id": call_id, "segment_idx": seg_idx, "idx": i, "start_s": w.start, "end_s": w.end,
+                 "text": w.text, "probability": w.probability, "speaker": w.speaker, "timed": int(w.timed)}
+                for i, (seg_idx, w) in enumerate(words)
+            )
+            self.db["metrics"].insert(_metrics_row(call_id, metrics))
+            self.db.execute("delete from failures where path = ?", [transcript.path])
+        return call_id
+
+    def record_failure(self, path: str, error: str, sha256: str | None = None) -> None:
+        """Remember that a file failed (replacing an older failure of the same path)."""
+        with self.db.atomic():
+            self.db.execute(
+                "insert into failures (path, sha256, error, failed_at) values (?, ?, ?, ?) "
+                "on conflict(path) do update set sha256 = excluded.sha256, error = excluded.error, "
+                "failed_at = excluded.failed_at",
+                [path, sha256, error, _now()],
+            )
+
+    def _delete_call(self, call_id: int) -> None:
+        for table in ("words", "segments", "metrics"):
+            self.db.execute(f"delete from {table} where call_id = ?", [call_id])
+        self.db.execute("delete from calls where id = ?", [call_id])
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def calls(self, rep: str | None = None) -> list[Call]:
+        """Indexed calls, newest first, optionally of one rep (case-insensitive)."""
+        sql, params = "select * from calls", []
+        if rep is not None:
+            self.require_rep(rep)
+            sql += " where lower(rep) = lower(?)"
+            params.append(rep)
+        rows = self.db.execute(sql + " order by date desc, id desc", params).fetchall()
+        return [self._call(r) for r in rows]
+
+    def reps(self) -> list[str]:
+        return [r[0] for r in self.db.execute("select distinct rep from calls order by rep").fetchall()]
+
+    def require_rep(self, rep: str) -> None:
+        """Raise NotFound listing the known reps when `rep` has no calls."""
+        known = self.reps()
+        if rep.lower() not in {r.lower() for r in known}:
+            raise NotFound(f"no calls for rep '{rep}'; reps in the index: {', '.join(known) or 'none yet'}")
+
+    def find_call(self, ref: str | int) -> Call:
+        """A call by id, by the recording's path, or by the start of its SHA-256."""
+        text = str(ref).strip()
+        row = None
+        if text.isdigit():
+            row = self.db.execute("select * from calls where id = ?", [int(text)]).fetchone()
+        if row is None:
+            resolved = str(Path(text).expanduser().resolve())
+            row = self.db.execute("select * from calls where path in (?, ?)", [text, resolved]).fetchone()
+        if row is None and len(text) >= 8:
+            row = self.db.execute("select * from calls where sha256 like ?", [text.lower() + "%"]).fetchone()
+        if row is None:
+            raise NotFound(f"no call '{text}' in the index; `clipfinder calls` lists the call ids")
+        return self._call(row)
+
+    def metrics(self, call_id: int) -> Metrics:
+        row = self.db.execute("select * from metrics where call_id = ?", [call_id]).fetchone()
+        cols = [d[0] for d in self.db.execute("select * from metrics limit 0").description]
+        return _metrics_from_row(dict(zip(cols, row)))
+
+    def segments(self, call_id: int) -> list[Segment]:
+        """A call's segments in time order, each with its words."""
+        words: dict[int, list[Word]] = {}
+        for seg_idx, start, end, text, prob, speaker, timed in self.db.execute(
+            "select segment_idx, start_s, end_s, text, probability, speaker, timed from words "
+            "where call_id = ? order by idx", [call_id]
+        ):
+            words.setdefault(seg_idx, []).append(Word(start, end, text, prob, speaker, bool(timed)))
+        return [
+            Segment(start, end, text, speaker, tuple(words.get(idx, [])), channel)
+            for idx, start, end, text, speaker, channel in self.db.execute(
+                "select idx, start_s, end_s, text, speaker, channel from segments where call_id = ? order by idx",
+                [call_id],
+            )
+        ]
+
+    def failures(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db["failures"].rows_where(order_by="failed_at desc")]
+
+    def iter_calls_with_metrics(self, rep: str | None = None, call: str | None = None) -> Iterator[tuple[Call, Metrics]]:
+        calls = [self.find_call(call)] if call is not None else self.calls(rep)
+        for c in calls:
+            if rep is not None and c.rep.lower() != rep.lower():
+                continue
+            yield c, self.metrics(c.id)
+
+    def _call(self, row: Any) -> Call:
+        cols = [d[0] for d in self.db.execute("select * from calls limit 0").description]
+        data = dict(zip(cols, row))
+        return Call(
+            id=data["id"], sha256=data["sha256"], path=data["path"], rep=data["rep"], date=data["date"],
+            account=data["account"], title=data["title"], duration_s=data["duration_s"],
+            layout=data["layout"], channels=tuple(json.loads(data["channels"])) if data["channels"] else None,
+            model=data["model"], language=data["language"], ingested_at=data["ingested_at"],
+        )
+
+
+def _metrics_row(call_id: int, m: Metrics) -> dict[str, Any]:
+    return {
+        "call_id": call_id, "talk_ratio": m.talk_ratio,
+        "rep_talk_s": m.talk_seconds.get(REP), "prospect_talk_s": m.talk_seconds.get(PROSPECT),
+        "unknown_talk_s": m.talk_seconds.get(UNKNOWN),
+        "rep_monologue_s": m.longest_monologue_s.get(REP), "prospect_monologue_s": m.longest_monologue_s.get(PROSPECT),
+        "rep_questions": m.questions.get(REP), "prospect_questions": m.questions.get(PROSPECT),
+        "unknown_questions": m.questions.get(UNKNOWN), "speaker_switches": m.speaker_switches,
+        "interactivity": m.interactivity, "patience_s": m.patience_s,
+    }
+
+
+def _metrics_from_row(row: dict[str, Any]) -> Metrics:
+    talk = {REP: row["rep_talk_s"], PROSPECT: row["prospect_talk_s"]}
+    questions = {REP: row["rep_questions"], PROSPECT: row["prospect_questions"]}
+    if row["unknown_talk_s"] is not None:
+        talk[UNKNOWN] = row["unknown_talk_s"]
+        questions[UNKNOWN] = row["unknown_questions"]
+    return Metrics(
+        talk_seconds=talk, talk_ratio=row["talk_ratio"],
+        longest_monologue_s={REP: row["rep_monologue_s"], PROSPECT: row["prospect_monologue_s"]},
+        questions=questions, speaker_switches=row["speaker_switches"],
+        interactivity=row["interactivity"], patience_s=row["patience_s"],
+    )

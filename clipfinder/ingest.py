@@ -1,0 +1,273 @@
+"""Ingest: a folder of recordings in, an up-to-date index out.
+
+The parent process finds the recordings, hashes them, skips what is indexed, reads their
+metadata, hands the rest to workers, and is the only writer of the database: one transaction
+per recording, so an interrupted run loses at most the files still in flight.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Protocol
+
+from .audio import AUDIO_EXTENSIONS, METADATA_EXTENSIONS, probe, sha256_file
+from .errors import BadInput, ClipfinderError, NotAudio
+from .index import Index
+from .metadata import load_metadata, read_manifest
+from .records import CallMeta
+from .transcribe import TranscribeOptions
+from .whisper_model import resolve_model
+from .worker import Job, JobResult, init_process, process
+
+# Measured with `make bench` on the 2-core reference machine (docs/performance.md): two
+# single-threaded worker processes beat one process using both cores.
+DEFAULT_WORKERS = 2
+
+INDEXED, SKIPPED, FAILED, NOT_AUDIO = "indexed", "skipped", "failed", "not audio"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one file."""
+
+    path: str
+    status: str
+    detail: str = ""
+    call_id: int | None = None
+    audio_s: float | None = None
+
+
+@dataclass
+class IngestReport:
+    """The summary of a run: one outcome per file seen."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+    def having(self, status: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def ok(self) -> bool:
+        return not self.having(FAILED)
+
+
+class Progress(Protocol):
+    """Receives progress; the CLI draws a bar on a terminal or prints log lines."""
+
+    def begin(self, files: int, audio_s: float) -> None: ...
+
+    def advance(self, outcome: Outcome) -> None: ...
+
+
+class _Silent:
+    def begin(self, files: int, audio_s: float) -> None:
+        pass
+
+    def advance(self, outcome: Outcome) -> None:
+        pass
+
+
+def default_workers() -> int:
+    """DEFAULT_WORKERS, but never more than the machine's cores."""
+    return max(1, min(DEFAULT_WORKERS, os.cpu_count() or 1))
+
+
+def find_recordings(paths: Iterable[Path]) -> tuple[list[Path], list[Outcome]]:
+    """Expand files and folders (recursively) into recordings; other files become outcomes.
+
+    Hidden files and the metadata that lives beside recordings (.json, .csv) are passed over
+    silently; any other file without an audio stream is reported as not audio.
+    """
+    recordings: list[Path] = []
+    outcomes: list[Outcome] = []
+    seen: set[Path] = set()
+    for given in paths:
+        if not given.exists():
+            outcomes.append(Outcome(str(given), FAILED, f"{given}: no such file or folder"))
+            continue
+        if given.is_file():
+            candidates = [given]
+        else:
+            candidates = sorted(
+                p for p in given.rglob("*")
+                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(given).parts)
+                and p.suffix.lower() not in METADATA_EXTENSIONS
+            )
+        for path in candidates:
+            resolved = path.resolve()
+            if resolved in seen:
+                continue
+            seen.add(resolved)
+            if path.suffix.lower() in AUDIO_EXTENSIONS:
+                recordings.append(resolved)
+                continue
+            try:
+                probe(path)
+                recordings.append(resolved)
+            except NotAudio as exc:
+                status = FAILED if path == given else NOT_AUDIO
+                outcomes.append(Outcome(str(resolved), status, str(exc)))
+            except ClipfinderError as exc:
+                outcomes.append(Outcome(str(resolved), FAILED, str(exc)))
+    return recordings, outcomes
+
+
+def ingest(
+    paths: Iterable[Path | str],
+    index: Index,
+    *,
+    model: str | None = None,
+    allow_download: bool = False,
+    workers: int | None = None,
+    channels: tuple[str, ...] | None = None,
+    manifest: Path | None = None,
+    language: str = "en",
+    force: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Transcribe, attribute, measure and index every recording under `paths`.
+
+    Already indexed recordings (same SHA-256) are skipped unless `force`. A file that fails is
+    recorded in the index's failures with its reason and the batch goes on.
+    """
+    started = time.monotonic()
+    progress = progress or _Silent()
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise BadInput("--workers must be 1 or more")
+    ref = resolve_model(model, allow_download)
+    entries = read_manifest(manifest) if manifest is not None else None
+    targets = [Path(p) for p in paths]
+    if entries is not None and not targets:
+        targets = sorted(entries)
+    if not targets:
+        raise BadInput("nothing to ingest: give one or more files or folders (or --manifest)")
+    recordings, report_outcomes = find_recordings(targets)
+    report = IngestReport(outcomes=report_outcomes)
+    options = TranscribeOptions(language=language)
+    threads = max(1, (os.cpu_count() or 1) // workers)
+
+    jobs: list[tuple[Job, CallMeta, float | None]] = []
+    batch_shas: dict[str, str] = {}
+    for path in recordings:
+        outcome, job_meta = _prepare(path, index, entries, channels, force, batch_shas)
+        if outcome is not None:
+            report.outcomes.append(outcome)
+            if outcome.status == FAILED:
+                index.record_failure(outcome.path, outcome.detail)
+            continue
+        assert job_meta is not None
+        sha, meta, audio_s = job_meta
+        jobs.append((Job(str(path), sha, meta.channels, ref, options, threads), meta, audio_s))
+
+    progress.begin(len(report.outcomes) + len(jobs), sum(a or 0.0 for _, _, a in jobs))
+    for outcome in report.outcomes:
+        progress.advance(outcome)
+    by_path = {job.path: (meta, audio_s) for job, meta, audio_s in jobs}
+    for result in _run(jobs, workers):
+        meta, audio_s = by_path[result.path]
+        outcome = _store(result, meta, audio_s, index)
+        report.outcomes.append(outcome)
+        progress.advance(outcome)
+    report.elapsed_s = time.monotonic() - started
+    return report
+
+
+def _prepare(
+    path: Path,
+    index: Index,
+    entries: dict[Path, dict[str, str]] | None,
+    channels: tuple[str, ...] | None,
+    force: bool,
+    batch_shas: dict[str, str],
+) -> tuple[Outcome | None, tuple[str, CallMeta, float | None] | None]:
+    """Hash, skip-check, read metadata and probe one recording before it goes to a worker."""
+    try:
+        sha = sha256_file(path)
+    except OSError as exc:
+        return Outcome(str(path), FAILED, f"{path}: cannot read the file ({exc.strerror})"), None
+    if sha in batch_shas:
+        return Outcome(str(path), SKIPPED, f"same recording as {batch_shas[sha]}"), None
+    batch_shas[sha] = str(path)
+    existing = index.has_sha(sha)
+    if existing is not None and not force:
+        return Outcome(str(path), SKIPPED, f"already indexed as call {existing.id}", existing.id), None
+    try:
+        meta = load_metadata(path, entries, channels)
+        info = probe(path)
+    except ClipfinderError as exc:
+        return Outcome(str(path), FAILED, str(exc)), None
+    return None, (sha, meta, info.duration_s)
+
+
+def _run(jobs: list[tuple[Job, CallMeta, float | None]], workers: int) -> Iterable[JobResult]:
+    """Yield each job's result as it completes, in this process or in a pool of `workers`."""
+    queue = [job for job, _, _ in jobs]
+    if workers == 1 or len(queue) <= 1:
+        for job in queue:
+            yield process(job)
+        return
+    tries: dict[str, int] = {}
+    while queue:
+        pool = ProcessPoolExecutor(
+            max_workers=min(workers, len(queue)),
+            mp_context=get_context("spawn"),
+            initializer=init_process,
+            initargs=(queue[0].model, queue[0].cpu_threads),
+        )
+        try:
+            yield from _drain(pool, queue, workers, tries)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _drain(pool: ProcessPoolExecutor, queue: list[Job], workers: int, tries: dict[str, int]) -> Iterable[JobResult]:
+    """Feed `queue` to `pool` until it is empty or the pool breaks (a worker process died).
+
+    When a worker dies, every job in flight is lost with it; each is put back once, and a job
+    that is in flight for a second death is failed, so one file that crashes the decoder
+    cannot take the batch down or blame its neighbours.
+    """
+    in_flight: dict[Future[JobResult], Job] = {}
+    while queue or in_flight:
+        # Only a few jobs in flight: an interrupt loses little and memory stays flat.
+        while queue and len(in_flight) < workers * 2:
+            job = queue.pop(0)
+            in_flight[pool.submit(process, job)] = job
+        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+        broken = False
+        for future in done:
+            job = in_flight.pop(future)
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                broken = True
+                tries[job.path] = tries.get(job.path, 0) + 1
+                if tries[job.path] >= 2:
+                    yield JobResult(job.path, job.sha256, error=f"{job.path}: the worker process died on this file twice; it may be damaged")
+                else:
+                    queue.insert(0, job)
+        if broken:
+            for future, job in in_flight.items():
+                future.cancel()
+                queue.insert(0, job)
+            return
+
+
+def _store(result: JobResult, meta: CallMeta, audio_s: float | None, index: Index) -> Outcome:
+    if result.error is not None or result.transcript is None or result.metrics is None:
+        error = result.error or f"{result.path}: no result"
+        index.record_failure(result.path, error, result.sha256)
+        return Outcome(result.path, FAILED, error, audio_s=audio_s)
+    call_id = index.write_call(result.transcript, meta, result.metrics)
+    ratio = result.metrics.talk_ratio
+    detail = f"call {call_id}, {result.transcript.layout}, talk ratio {ratio:.2f}" if ratio is not None else f"call {call_id}, {result.transcript.layout}, talk ratio n/a"
+    return Outcome(result.path, INDEXED, detail, call_id, result.transcript.duration_s)

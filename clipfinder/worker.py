@@ -1,0 +1,90 @@
+"""The worker: one recording in, its attributed transcript and talk metrics out.
+
+Runs in the ingesting process (one worker) or in a pool of processes; either way the model is
+loaded once per process and the worker never touches the database.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from .audio import SAMPLE_RATE, decode
+from .errors import BadAudio, ClipfinderError
+from .metrics import compute_metrics
+from .records import Metrics, Transcript
+from .speakers import drop_bleed, plan_channels
+from .transcribe import TranscribeOptions, transcribe_channel
+from .whisper_model import ModelRef, load_model
+
+
+@dataclass(frozen=True)
+class Job:
+    """One recording to process; everything a worker process needs, picklable."""
+
+    path: str
+    sha256: str
+    channels: tuple[str, ...] | None
+    model: ModelRef
+    options: TranscribeOptions
+    cpu_threads: int
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """A worker's answer: a transcript with metrics, or the reason it failed."""
+
+    path: str
+    sha256: str
+    transcript: Transcript | None = None
+    metrics: Metrics | None = None
+    error: str | None = None
+
+
+def process(job: Job) -> JobResult:
+    """Decode, transcribe, attribute and measure one recording. Never raises."""
+    try:
+        transcript = transcribe_recording(job)
+        words = transcript.words
+        metrics = compute_metrics(words, list(transcript.segments), transcript.duration_s)
+        return JobResult(job.path, job.sha256, transcript, metrics)
+    except ClipfinderError as exc:
+        return JobResult(job.path, job.sha256, error=str(exc))
+    except MemoryError:
+        return JobResult(job.path, job.sha256, error=f"{job.path}: out of memory while processing this recording")
+    except Exception as exc:  # one odd file must not end the batch; keep the evidence
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f"{Path(last.filename).name}:{last.lineno}"
+        return JobResult(
+            job.path, job.sha256,
+            error=f"{job.path}: unexpected {type(exc).__name__} ({exc}) at {where}; please report it",
+        )
+
+
+def transcribe_recording(job: Job) -> Transcript:
+    """The audio -> words-with-speakers part of the chain."""
+    path = Path(job.path)
+    channels = decode(path)
+    duration = len(channels[0]) / SAMPLE_RATE
+    layout, plans = plan_channels(channels, job.channels)
+    model = load_model(job.model, job.cpu_threads)
+    segments = []
+    for plan in plans:
+        segments.extend(transcribe_channel(model, plan.samples, plan.speaker, plan.channel, job.options))
+    if layout == "stereo":
+        segments = drop_bleed(segments, channels)
+    if not any(s.words for s in segments):
+        raise BadAudio(f"{path}: no speech found in the recording ({duration:.1f} s of audio)")
+    segments.sort(key=lambda s: (s.start, s.end))
+    return Transcript(
+        path=job.path, sha256=job.sha256, duration_s=duration, layout=layout,
+        segments=tuple(segments), model=job.model.label, language=job.options.language,
+    )
+
+
+def init_process(model: ModelRef, cpu_threads: int) -> None:
+    """Pool initializer: load the model as the process starts, not with its first file."""
+    os.environ.setdefault("OMP_NUM_THREADS", str(cpu_threads))
+    load_model(model, cpu_threads)
