@@ -1,8 +1,8 @@
 """clipfinder: turn folders of sales-call recordings into a searchable library of coaching clips.
 
-    from clipfinder import Index, ingest
-    with Index("team.db") as index:
-        report = ingest(["calls/"], index)
+from clipfinder import Index, ingest
+with Index("team.db") as index:
+    report = ingest(["calls/"], index)
 """
 
 from .errors import ClipfinderError
@@ -15,6 +15,19 @@ from .stats import call_stats, rep_averages
 __version__ = "0.1.0"
 
 __all__ = [
-    "Call", "CallMeta", "ClipfinderError", "Index", "IngestReport", "Metrics", "Outcome", "Segment",
-    "Transcript", "Word", "__version__", "call_stats", "compute_metrics", "ingest", "rep_averages",
+    "Call",
+    "CallMeta",
+    "ClipfinderError",
+    "Index",
+    "IngestReport",
+    "Metrics",
+    "Outcome",
+    "Segment",
+    "Transcript",
+    "Word",
+    "__version__",
+    "call_stats",
+    "compute_metrics",
+    "ingest",
+    "rep_averages",
 ]

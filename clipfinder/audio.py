@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -18,8 +19,26 @@ SAMPLE_RATE = 16000
 # Extensions we expect to be recordings: a file with one of these that fails to decode is a
 # failed recording; any other file that fails to open is simply not audio and is skipped.
 AUDIO_EXTENSIONS = frozenset(
-    ".wav .mp3 .m4a .flac .ogg .oga .opus .webm .mp4 .aac .wma .aif .aiff .amr .3gp .mkv .mov .caf"
-    .split()
+    {
+        ".wav",
+        ".mp3",
+        ".m4a",
+        ".flac",
+        ".ogg",
+        ".oga",
+        ".opus",
+        ".webm",
+        ".mp4",
+        ".aac",
+        ".wma",
+        ".aif",
+        ".aiff",
+        ".amr",
+        ".3gp",
+        ".mkv",
+        ".mov",
+        ".caf",
+    }
 )
 # Files that live beside recordings on purpose and are never reported as "not audio".
 METADATA_EXTENSIONS = frozenset({".json", ".csv"})
@@ -59,7 +78,7 @@ def probe(path: Path) -> AudioInfo:
                 duration = float(stream.duration * stream.time_base)
             elif container.duration is not None:
                 duration = container.duration / 1_000_000
-            return AudioInfo(channels=stream.codec_context.channels, duration_s=duration)
+            return AudioInfo(channels=_channels(stream), duration_s=duration)
     except av.error.FFmpegError as exc:
         if path.suffix.lower() in AUDIO_EXTENSIONS:
             raise BadAudio(f"{path}: cannot read this recording ({_reason(exc)})") from exc
@@ -80,11 +99,11 @@ def decode(path: Path, sample_rate: int = SAMPLE_RATE) -> list[np.ndarray]:
             stream = next((s for s in container.streams if s.type == "audio"), None)
             if stream is None:
                 raise BadAudio(f"{path}: no audio stream in this file")
-            layout = "stereo" if stream.codec_context.channels == 2 else "mono"
+            layout = "stereo" if _channels(stream) == 2 else "mono"
             resampler = av.AudioResampler(format="fltp", layout=layout, rate=sample_rate)
             try:
                 for frame in container.decode(stream):
-                    for out in resampler.resample(frame):
+                    for out in resampler.resample(frame):  # type: ignore[arg-type]
                         chunks.append(out.to_ndarray())
             except av.error.InvalidDataError:
                 # A damaged tail: keep what decoded, as players do. Nothing decoded is an error below.
@@ -108,6 +127,10 @@ def is_dual_mono(left: np.ndarray, right: np.ndarray) -> bool:
         return True
     diff = float(np.sum((left.astype(np.float64) - right) ** 2))
     return diff / total < DUAL_MONO_ENERGY_RATIO
+
+
+def _channels(stream: Any) -> int:
+    return int(stream.codec_context.channels)
 
 
 def _reason(exc: Exception) -> str:

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -25,7 +24,7 @@ EXIT_INTERRUPTED = 130
 class _Commands(TyperGroup):
     """Turns library errors into `Error: ...` and an exit code: the one place that does."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except ClipfinderError as exc:
@@ -74,22 +73,58 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
 ) -> None:
     """Turn folders of sales-call recordings into a searchable library of coaching clips."""
 
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Recordings or folders (searched recursively).", show_default=False)] = None,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="PATH", help="Recordings or folders (searched recursively).", show_default=False),
+    ] = None,
     db: DbOption = None,
-    model: Annotated[str | None, typer.Option(help="Whisper model: a CTranslate2 model folder, or a name under models/ or $CLIPFINDER_MODELS. Default: the embedded tiny.en.", show_default=False)] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes. Default: 2 (measured fastest on 2 cores), at most the core count.", show_default=False)] = None,
-    channels: Annotated[str | None, typer.Option(help="Roles of a stereo file's channels, channel 0 first, where no sidecar or manifest says: rep,prospect (the default) or prospect,rep.", show_default=False)] = None,
-    manifest: Annotated[Path | None, typer.Option(help="CSV with a path column and rep, account, date, title, channels columns.", show_default=False)] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Whisper model: a CTranslate2 model folder, or a name under models/ or $CLIPFINDER_MODELS. "
+            "Default: the embedded tiny.en.",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Worker processes. Default: 2 (measured fastest on 2 cores), at most the core count.",
+            show_default=False,
+        ),
+    ] = None,
+    channels: Annotated[
+        str | None,
+        typer.Option(
+            help="Roles of a stereo file's channels, channel 0 first, where no sidecar or manifest says: "
+            "rep,prospect (the default) or prospect,rep.",
+            show_default=False,
+        ),
+    ] = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV with a path column and rep, account, date, title, channels columns.", show_default=False
+        ),
+    ] = None,
     language: Annotated[str, typer.Option(help="Spoken language code.")] = "en",
     force: Annotated[bool, typer.Option("--force", help="Re-transcribe recordings that are already indexed.")] = False,
-    allow_download: Annotated[bool, typer.Option("--allow-download", help="Let --model NAME download from the Hugging Face hub (off: clipfinder never uses the network).")] = False,
+    allow_download: Annotated[
+        bool,
+        typer.Option(
+            "--allow-download",
+            help="Let --model NAME download from the Hugging Face hub (off: clipfinder never uses the network).",
+        ),
+    ] = False,
 ) -> None:
     """Transcribe recordings, attribute speech to rep and prospect, and index calls with talk metrics.
 
@@ -106,8 +141,16 @@ def ingest(
     roles = parse_channels(channels) if channels else None
     with _open(db) as index, progress_for(sys.stderr) as progress:
         report = run_ingest(
-            paths or [], index, model=model, allow_download=allow_download, workers=workers,
-            channels=roles, manifest=manifest, language=language, force=force, progress=progress,
+            paths or [],
+            index,
+            model=model,
+            allow_download=allow_download,
+            workers=workers,
+            channels=roles,
+            manifest=manifest,
+            language=language,
+            force=force,
+            progress=progress,
         )
     indexed, skipped, failed, not_audio = (report.having(s) for s in (INDEXED, SKIPPED, FAILED, NOT_AUDIO))
     audio_min = sum(o.audio_s or 0 for o in indexed) / 60
@@ -147,7 +190,9 @@ def stats(
     db: DbOption = None,
     rep: Annotated[str | None, typer.Option(help="Only this rep's calls.", show_default=False)] = None,
     call: Annotated[str | None, typer.Option(help="Only this call (id or recording path).", show_default=False)] = None,
-    per_rep: Annotated[bool, typer.Option("--per-rep", help="With --json: print the per-rep averages instead of the calls.")] = False,
+    per_rep: Annotated[
+        bool, typer.Option("--per-rep", help="With --json: print the per-rep averages instead of the calls.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Talk metrics per call and averaged per rep, beside the published anchors.
@@ -167,7 +212,9 @@ def stats(
 
 @app.command()
 def transcript(
-    call: Annotated[str, typer.Argument(help="Call id (see `clipfinder calls`) or the recording's path.")],
+    call: Annotated[
+        str, typer.Argument(metavar="CALL", help="Call id (see `clipfinder calls`) or the recording's path.")
+    ],
     db: DbOption = None,
     fmt: Annotated[str, typer.Option("--format", help="txt, srt, vtt or json.")] = "txt",
 ) -> None:

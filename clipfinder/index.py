@@ -29,43 +29,81 @@ def default_db_path() -> Path:
 
 
 def _m001_initial(db: sqlite_utils.Database) -> None:
-    db["calls"].create(
+    db.table("calls").create(
         {
-            "id": int, "sha256": str, "path": str, "rep": str, "account": str, "date": str,
-            "title": str, "duration_s": float, "layout": str, "channels": str, "model": str,
-            "language": str, "meta_source": str, "ingested_at": str,
+            "id": int,
+            "sha256": str,
+            "path": str,
+            "rep": str,
+            "account": str,
+            "date": str,
+            "title": str,
+            "duration_s": float,
+            "layout": str,
+            "channels": str,
+            "model": str,
+            "language": str,
+            "meta_source": str,
+            "ingested_at": str,
         },
         pk="id",
     )
-    db["calls"].create_index(["sha256"], unique=True)
-    db["calls"].create_index(["rep", "date"])
-    db["segments"].create(
-        {"id": int, "call_id": int, "idx": int, "start_s": float, "end_s": float, "speaker": str,
-         "channel": int, "text": str},
+    db.table("calls").create_index(["sha256"], unique=True)
+    db.table("calls").create_index(["rep", "date"])
+    db.table("segments").create(
+        {
+            "id": int,
+            "call_id": int,
+            "idx": int,
+            "start_s": float,
+            "end_s": float,
+            "speaker": str,
+            "channel": int,
+            "text": str,
+        },
         pk="id",
         foreign_keys=[("call_id", "calls", "id")],
     )
-    db["segments"].create_index(["call_id", "idx"])
-    db["segments"].enable_fts(["text"], create_triggers=True, tokenize="porter")
-    db["words"].create(
-        {"id": int, "call_id": int, "segment_idx": int, "idx": int, "start_s": float, "end_s": float,
-         "text": str, "probability": float, "speaker": str, "timed": int},
+    db.table("segments").create_index(["call_id", "idx"])
+    db.table("segments").enable_fts(["text"], create_triggers=True, tokenize="porter")
+    db.table("words").create(
+        {
+            "id": int,
+            "call_id": int,
+            "segment_idx": int,
+            "idx": int,
+            "start_s": float,
+            "end_s": float,
+            "text": str,
+            "probability": float,
+            "speaker": str,
+            "timed": int,
+        },
         pk="id",
         foreign_keys=[("call_id", "calls", "id")],
     )
-    db["words"].create_index(["call_id", "idx"])
-    db["metrics"].create(
-        {"call_id": int, "talk_ratio": float, "rep_talk_s": float, "prospect_talk_s": float,
-         "unknown_talk_s": float, "rep_monologue_s": float, "prospect_monologue_s": float,
-         "rep_questions": int, "prospect_questions": int, "unknown_questions": int,
-         "speaker_switches": int, "interactivity": float, "patience_s": float},
+    db.table("words").create_index(["call_id", "idx"])
+    db.table("metrics").create(
+        {
+            "call_id": int,
+            "talk_ratio": float,
+            "rep_talk_s": float,
+            "prospect_talk_s": float,
+            "unknown_talk_s": float,
+            "rep_monologue_s": float,
+            "prospect_monologue_s": float,
+            "rep_questions": int,
+            "prospect_questions": int,
+            "unknown_questions": int,
+            "speaker_switches": int,
+            "interactivity": float,
+            "patience_s": float,
+        },
         pk="call_id",
         foreign_keys=[("call_id", "calls", "id")],
     )
-    db["failures"].create(
-        {"id": int, "path": str, "sha256": str, "error": str, "failed_at": str}, pk="id"
-    )
-    db["failures"].create_index(["path"], unique=True)
+    db.table("failures").create({"id": int, "path": str, "sha256": str, "error": str, "failed_at": str}, pk="id")
+    db.table("failures").create_index(["path"], unique=True)
 
 
 # Append only: never edit or reorder a released migration, add the next number instead.
@@ -105,17 +143,17 @@ class Index:
 
     def migrate(self) -> list[int]:
         """Apply the migrations this database lacks; returns the versions applied."""
-        table = self.db["clipfinder_migrations"]
+        table = self.db.table("clipfinder_migrations")
         if not table.exists():
-            table.create({"version": int, "name": str, "applied_at": str}, pk="version")  # type: ignore[union-attr]
-        done = {row["version"] for row in self.db["clipfinder_migrations"].rows}
+            table.create({"version": int, "name": str, "applied_at": str}, pk="version")
+        done = {row["version"] for row in self.db.table("clipfinder_migrations").rows}
         applied = []
         for version, name, migration in MIGRATIONS:
             if version in done:
                 continue
             with self.db.atomic():
                 migration(self.db)
-                self.db["clipfinder_migrations"].insert({"version": version, "name": name, "applied_at": _now()})
+                self.db.table("clipfinder_migrations").insert({"version": version, "name": name, "applied_at": _now()})
             applied.append(version)
         return applied
 
@@ -144,31 +182,56 @@ class Index:
             for (old_id,) in old:
                 self._delete_call(old_id)
             row: dict[str, Any] = {
-                "sha256": transcript.sha256, "path": transcript.path, "rep": meta.rep,
-                "account": meta.account, "date": meta.date, "title": meta.title,
-                "duration_s": round(transcript.duration_s, 3), "layout": transcript.layout,
-                "channels": json.dumps(list(meta.channels)) if transcript.layout == "stereo" and meta.channels else None,
-                "model": transcript.model, "language": transcript.language,
-                "meta_source": meta.source, "ingested_at": _now(),
+                "sha256": transcript.sha256,
+                "path": transcript.path,
+                "rep": meta.rep,
+                "account": meta.account,
+                "date": meta.date,
+                "title": meta.title,
+                "duration_s": round(transcript.duration_s, 3),
+                "layout": transcript.layout,
+                "channels": json.dumps(list(meta.channels))
+                if transcript.layout == "stereo" and meta.channels
+                else None,
+                "model": transcript.model,
+                "language": transcript.language,
+                "meta_source": meta.source,
+                "ingested_at": _now(),
             }
             if old:
                 row["id"] = old[0][0]  # keep the id people may have noted down
-            call_id = int(self.db["calls"].insert(row).last_pk)  # type: ignore[union-attr, arg-type]
+            call_id = int(self.db.table("calls").insert(row).last_pk or 0)
             segments = sorted(transcript.segments, key=lambda s: (s.start, s.end))
-            self.db["segments"].insert_all(
-                {"call_id": call_id, "idx": i, "start_s": s.start, "end_s": s.end, "speaker": s.speaker,
-                 "channel": s.channel, "text": s.text}
+            self.db.table("segments").insert_all(
+                {
+                    "call_id": call_id,
+                    "idx": i,
+                    "start_s": s.start,
+                    "end_s": s.end,
+                    "speaker": s.speaker,
+                    "channel": s.channel,
+                    "text": s.text,
+                }
                 for i, s in enumerate(segments)
             )
             words = sorted(
                 ((i, w) for i, s in enumerate(segments) for w in s.words), key=lambda p: (p[1].start, p[1].end)
             )
-            self.db["words"].insert_all(
-                {"call_id": call_id, "segment_idx": seg_idx, "idx": i, "start_s": w.start, "end_s": w.end,
-                 "text": w.text, "probability": w.probability, "speaker": w.speaker, "timed": int(w.timed)}
+            self.db.table("words").insert_all(
+                {
+                    "call_id": call_id,
+                    "segment_idx": seg_idx,
+                    "idx": i,
+                    "start_s": w.start,
+                    "end_s": w.end,
+                    "text": w.text,
+                    "probability": w.probability,
+                    "speaker": w.speaker,
+                    "timed": int(w.timed),
+                }
                 for i, (seg_idx, w) in enumerate(words)
             )
-            self.db["metrics"].insert(_metrics_row(call_id, metrics))
+            self.db.table("metrics").insert(_metrics_row(call_id, metrics))
             self.db.execute("delete from failures where path = ?", [transcript.path])
         return call_id
 
@@ -233,7 +296,8 @@ class Index:
         words: dict[int, list[Word]] = {}
         for seg_idx, start, end, text, prob, speaker, timed in self.db.execute(
             "select segment_idx, start_s, end_s, text, probability, speaker, timed from words "
-            "where call_id = ? order by idx", [call_id]
+            "where call_id = ? order by idx",
+            [call_id],
         ):
             words.setdefault(seg_idx, []).append(Word(start, end, text, prob, speaker, bool(timed)))
         return [
@@ -245,9 +309,11 @@ class Index:
         ]
 
     def failures(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.db["failures"].rows_where(order_by="failed_at desc")]
+        return [dict(r) for r in self.db.table("failures").rows_where(order_by="failed_at desc")]
 
-    def iter_calls_with_metrics(self, rep: str | None = None, call: str | None = None) -> Iterator[tuple[Call, Metrics]]:
+    def iter_calls_with_metrics(
+        self, rep: str | None = None, call: str | None = None
+    ) -> Iterator[tuple[Call, Metrics]]:
         calls = [self.find_call(call)] if call is not None else self.calls(rep)
         for c in calls:
             if rep is not None and c.rep.lower() != rep.lower():
@@ -258,22 +324,37 @@ class Index:
         cols = [d[0] for d in self.db.execute("select * from calls limit 0").description]
         data = dict(zip(cols, row))
         return Call(
-            id=data["id"], sha256=data["sha256"], path=data["path"], rep=data["rep"], date=data["date"],
-            account=data["account"], title=data["title"], duration_s=data["duration_s"],
-            layout=data["layout"], channels=tuple(json.loads(data["channels"])) if data["channels"] else None,
-            model=data["model"], language=data["language"], ingested_at=data["ingested_at"],
+            id=data["id"],
+            sha256=data["sha256"],
+            path=data["path"],
+            rep=data["rep"],
+            date=data["date"],
+            account=data["account"],
+            title=data["title"],
+            duration_s=data["duration_s"],
+            layout=data["layout"],
+            channels=tuple(json.loads(data["channels"])) if data["channels"] else None,
+            model=data["model"],
+            language=data["language"],
+            ingested_at=data["ingested_at"],
         )
 
 
 def _metrics_row(call_id: int, m: Metrics) -> dict[str, Any]:
     return {
-        "call_id": call_id, "talk_ratio": m.talk_ratio,
-        "rep_talk_s": m.talk_seconds.get(REP), "prospect_talk_s": m.talk_seconds.get(PROSPECT),
+        "call_id": call_id,
+        "talk_ratio": m.talk_ratio,
+        "rep_talk_s": m.talk_seconds.get(REP),
+        "prospect_talk_s": m.talk_seconds.get(PROSPECT),
         "unknown_talk_s": m.talk_seconds.get(UNKNOWN),
-        "rep_monologue_s": m.longest_monologue_s.get(REP), "prospect_monologue_s": m.longest_monologue_s.get(PROSPECT),
-        "rep_questions": m.questions.get(REP), "prospect_questions": m.questions.get(PROSPECT),
-        "unknown_questions": m.questions.get(UNKNOWN), "speaker_switches": m.speaker_switches,
-        "interactivity": m.interactivity, "patience_s": m.patience_s,
+        "rep_monologue_s": m.longest_monologue_s.get(REP),
+        "prospect_monologue_s": m.longest_monologue_s.get(PROSPECT),
+        "rep_questions": m.questions.get(REP),
+        "prospect_questions": m.questions.get(PROSPECT),
+        "unknown_questions": m.questions.get(UNKNOWN),
+        "speaker_switches": m.speaker_switches,
+        "interactivity": m.interactivity,
+        "patience_s": m.patience_s,
     }
 
 
@@ -284,8 +365,11 @@ def _metrics_from_row(row: dict[str, Any]) -> Metrics:
         talk[UNKNOWN] = row["unknown_talk_s"]
         questions[UNKNOWN] = row["unknown_questions"]
     return Metrics(
-        talk_seconds=talk, talk_ratio=row["talk_ratio"],
+        talk_seconds=talk,
+        talk_ratio=row["talk_ratio"],
         longest_monologue_s={REP: row["rep_monologue_s"], PROSPECT: row["prospect_monologue_s"]},
-        questions=questions, speaker_switches=row["speaker_switches"],
-        interactivity=row["interactivity"], patience_s=row["patience_s"],
+        questions=questions,
+        speaker_switches=row["speaker_switches"],
+        interactivity=row["interactivity"],
+        patience_s=row["patience_s"],
     )

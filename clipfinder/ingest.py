@@ -97,8 +97,10 @@ def find_recordings(paths: Iterable[Path]) -> tuple[list[Path], list[Outcome]]:
             candidates = [given]
         else:
             candidates = sorted(
-                p for p in given.rglob("*")
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(given).parts)
+                p
+                for p in given.rglob("*")
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(given).parts)
                 and p.suffix.lower() not in METADATA_EXTENSIONS
             )
         for path in candidates:
@@ -252,7 +254,11 @@ def _drain(pool: ProcessPoolExecutor, queue: list[Job], workers: int, tries: dic
                 broken = True
                 tries[job.path] = tries.get(job.path, 0) + 1
                 if tries[job.path] >= 2:
-                    yield JobResult(job.path, job.sha256, error=f"{job.path}: the worker process died on this file twice; it may be damaged")
+                    yield JobResult(
+                        job.path,
+                        job.sha256,
+                        error=f"{job.path}: the worker process died on this file twice; it may be damaged",
+                    )
                 else:
                     queue.insert(0, job)
         if broken:
@@ -269,5 +275,9 @@ def _store(result: JobResult, meta: CallMeta, audio_s: float | None, index: Inde
         return Outcome(result.path, FAILED, error, audio_s=audio_s)
     call_id = index.write_call(result.transcript, meta, result.metrics)
     ratio = result.metrics.talk_ratio
-    detail = f"call {call_id}, {result.transcript.layout}, talk ratio {ratio:.2f}" if ratio is not None else f"call {call_id}, {result.transcript.layout}, talk ratio n/a"
+    detail = (
+        f"call {call_id}, {result.transcript.layout}, talk ratio {ratio:.2f}"
+        if ratio is not None
+        else f"call {call_id}, {result.transcript.layout}, talk ratio n/a"
+    )
     return Outcome(result.path, INDEXED, detail, call_id, result.transcript.duration_s)

@@ -36,7 +36,9 @@ def read_manifest(path: Path) -> dict[Path, dict[str, str]]:
             reader = csv.DictReader(handle)
             columns = [c.strip() for c in reader.fieldnames or []]
             if "path" not in columns:
-                raise BadMetadata(f"{path}: the manifest needs a 'path' column (it has: {', '.join(columns) or 'none'})")
+                raise BadMetadata(
+                    f"{path}: the manifest needs a 'path' column (it has: {', '.join(columns) or 'none'})"
+                )
             unknown = sorted(set(columns) - {"path", *FIELDS})
             if unknown:
                 raise BadMetadata(
@@ -108,8 +110,10 @@ def _read_sidecar(path: Path) -> dict[str, Any]:
     unknown = sorted(set(data) - set(FIELDS))
     if unknown:
         raise BadMetadata(f"{path}: unknown field(s) {', '.join(unknown)}; the fields are {', '.join(FIELDS)}")
-    if "channels" in data and not (isinstance(data["channels"], list) and all(isinstance(c, str) for c in data["channels"])):
-        raise BadMetadata(f"{path}: field 'channels' must be a list such as [\"rep\", \"prospect\"]")
+    if "channels" in data and not (
+        isinstance(data["channels"], list) and all(isinstance(c, str) for c in data["channels"])
+    ):
+        raise BadMetadata(f'{path}: field \'channels\' must be a list such as ["rep", "prospect"]')
     return data
 
 
@@ -134,7 +138,9 @@ def _date(value: Any, where: Path) -> str | None:
             return datetime.fromisoformat(text).replace(microsecond=0).isoformat()
         except ValueError:
             pass
-    raise BadMetadata(f"{where}: field 'date' must be an ISO date such as 2026-11-16 or 2026-11-16T10:00 (got {json.dumps(value)})")
+    raise BadMetadata(
+        f"{where}: field 'date' must be an ISO date such as 2026-11-16 or 2026-11-16T10:00 (got {json.dumps(value)})"
+    )
 
 
 def _mtime(path: Path) -> str:

@@ -35,9 +35,13 @@ class BarProgress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[minutes]}"), TimeRemainingColumn(),
-            console=Console(file=stream), transient=False,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[minutes]}"),
+            TimeRemainingColumn(),
+            console=Console(file=stream),
+            transient=False,
         )
         self.task = self.progress.add_task("ingest", total=None, minutes="")
         self.audio_total = 0.0

@@ -35,8 +35,7 @@ def parse_channels(value: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
     roles = [r.strip().lower() for r in value.split(",")] if isinstance(value, str) else list(value)
     if len(roles) != 2 or sorted(roles) != sorted(ROLES):
         raise BadMetadata(
-            f"channels must name each role once, channel 0 first: 'rep,prospect' or "
-            f"'prospect,rep' (got {value!r})"
+            f"channels must name each role once, channel 0 first: 'rep,prospect' or 'prospect,rep' (got {value!r})"
         )
     return tuple(roles)
 

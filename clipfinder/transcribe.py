@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
 
@@ -76,8 +76,10 @@ def repair_word_times(raw_words: list[Any], seg_start: float, seg_end: float, sp
     spans: list[tuple[float, float] | None] = []
     for w in raw_words:
         start, end = getattr(w, "start", None), getattr(w, "end", None)
-        ok = _finite(start) and _finite(end) and start <= end
-        spans.append((_clamp(start, seg_start, seg_end), _clamp(end, seg_start, seg_end)) if ok else None)
+        if _finite(start) and _finite(end) and start <= end:
+            spans.append((_clamp(start, seg_start, seg_end), _clamp(end, seg_start, seg_end)))
+        else:
+            spans.append(None)
     words = []
     previous_end = seg_start
     for i, w in enumerate(raw_words):
@@ -98,7 +100,7 @@ def repair_word_times(raw_words: list[Any], seg_start: float, seg_end: float, sp
     return words
 
 
-def _finite(value: Any) -> bool:
+def _finite(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and math.isfinite(value)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from .index import Index
 from .records import PROSPECT, REP, Call
-from .stats import ANCHORS
+from .stats import ANCHOR_DISCOVERY_QUESTIONS, ANCHOR_TALK_RATIO
 from .subtitles import clock
 
 
@@ -30,12 +30,23 @@ def calls_json(index: Index, found: list[Call]) -> list[dict[str, Any]]:
     out = []
     for c in found:
         m = index.metrics(c.id)
-        out.append({
-            "call_id": c.id, "path": c.path, "rep": c.rep, "account": c.account, "date": c.date,
-            "title": c.title, "duration_s": c.duration_s, "layout": c.layout,
-            "channels": list(c.channels) if c.channels else None, "talk_ratio": m.talk_ratio,
-            "model": c.model, "sha256": c.sha256, "ingested_at": c.ingested_at,
-        })
+        out.append(
+            {
+                "call_id": c.id,
+                "path": c.path,
+                "rep": c.rep,
+                "account": c.account,
+                "date": c.date,
+                "title": c.title,
+                "duration_s": c.duration_s,
+                "layout": c.layout,
+                "channels": list(c.channels) if c.channels else None,
+                "talk_ratio": m.talk_ratio,
+                "model": c.model,
+                "sha256": c.sha256,
+                "ingested_at": c.ingested_at,
+            }
+        )
     return out
 
 
@@ -43,8 +54,16 @@ def calls_table(index: Index, found: list[Call]) -> str:
     if not found:
         return "No calls indexed yet."
     rows = [
-        (c.id, c.date[:16].replace("T", " "), c.rep, c.account or "-", clock(c.duration_s, hours=False),
-         c.layout, pct(index.metrics(c.id).talk_ratio), c.path)
+        (
+            c.id,
+            c.date[:16].replace("T", " "),
+            c.rep,
+            c.account or "-",
+            clock(c.duration_s, hours=False),
+            c.layout,
+            pct(index.metrics(c.id).talk_ratio),
+            c.path,
+        )
         for c in found
     ]
     return table(("id", "date", "rep", "account", "length", "audio", "rep talk", "path"), rows)
@@ -54,25 +73,52 @@ def stats_table(items: list[dict[str, Any]], reps: list[dict[str, Any]]) -> str:
     if not items:
         return "No calls indexed yet."
     rows = [
-        (i["call_id"], i["date"][:10], i["rep"], i["account"] or "-", pct(i["talk_ratio"]),
-         num(i["longest_monologue_s"][REP], 0), num(i["longest_monologue_s"][PROSPECT], 0),
-         _questions(i["questions"]), num(i["interactivity"]), num(i["patience_s"], 2))
+        (
+            i["call_id"],
+            i["date"][:10],
+            i["rep"],
+            i["account"] or "-",
+            pct(i["talk_ratio"]),
+            num(i["longest_monologue_s"][REP], 0),
+            num(i["longest_monologue_s"][PROSPECT], 0),
+            _questions(i["questions"]),
+            num(i["interactivity"]),
+            num(i["patience_s"], 2),
+        )
         for i in items
     ]
     per_call = table(
-        ("call", "date", "rep", "account", "rep talk", "rep mono s", "prosp mono s", "questions r/p",
-         "switches/min", "patience s"),
+        (
+            "call",
+            "date",
+            "rep",
+            "account",
+            "rep talk",
+            "rep mono s",
+            "prosp mono s",
+            "questions r/p",
+            "switches/min",
+            "patience s",
+        ),
         rows,
     )
     rep_rows = [
-        (r["rep"], f"{r['calls_with_roles']}/{r['calls']}", pct(r["talk_ratio"]),
-         num(r["longest_monologue_s"][REP], 0), num(r["questions"][REP]), num(r["interactivity"]),
-         num(r["patience_s"], 2))
+        (
+            r["rep"],
+            f"{r['calls_with_roles']}/{r['calls']}",
+            pct(r["talk_ratio"]),
+            num(r["longest_monologue_s"][REP], 0),
+            num(r["questions"][REP]),
+            num(r["interactivity"]),
+            num(r["patience_s"], 2),
+        )
         for r in reps
     ]
-    per_rep = table(("rep", "calls*", "rep talk", "rep mono s", "rep questions", "switches/min", "patience s"), rep_rows)
-    low, high = ANCHORS["questions_discovery"]
-    talk = ANCHORS["talk_ratio"]
+    per_rep = table(
+        ("rep", "calls*", "rep talk", "rep mono s", "rep questions", "switches/min", "patience s"), rep_rows
+    )
+    low, high = ANCHOR_DISCOVERY_QUESTIONS
+    talk = ANCHOR_TALK_RATIO
     return (
         f"{per_call}\n\nAverages per rep (* calls with known speakers / all calls)\n{per_rep}\n\n"
         f"Anchors (Gong Labs): rep talk {talk * 100:.0f}:{100 - talk * 100:.0f} talk:listen; "

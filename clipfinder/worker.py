@@ -58,7 +58,8 @@ def process(job: Job) -> JobResult:
         last = traceback.extract_tb(exc.__traceback__)[-1]
         where = f"{Path(last.filename).name}:{last.lineno}"
         return JobResult(
-            job.path, job.sha256,
+            job.path,
+            job.sha256,
             error=f"{job.path}: unexpected {type(exc).__name__} ({exc}) at {where}; please report it",
         )
 
@@ -79,8 +80,13 @@ def transcribe_recording(job: Job) -> Transcript:
         raise BadAudio(f"{path}: no speech found in the recording ({duration:.1f} s of audio)")
     segments.sort(key=lambda s: (s.start, s.end))
     return Transcript(
-        path=job.path, sha256=job.sha256, duration_s=duration, layout=layout,
-        segments=tuple(segments), model=job.model.label, language=job.options.language,
+        path=job.path,
+        sha256=job.sha256,
+        duration_s=duration,
+        layout=layout,
+        segments=tuple(segments),
+        model=job.model.label,
+        language=job.options.language,
     )
 
 

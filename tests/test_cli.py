@@ -1,0 +1,144 @@
+"""The CLI through typer's CliRunner: exit codes, messages and --json shapes."""
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from clipfinder.cli import app
+from scripts.cli_reference import reference
+
+from .conftest import CALLS, ROOT
+
+runner = CliRunner()
+
+
+def run(*args: str, env: dict | None = None):
+    return runner.invoke(app, [str(a) for a in args], env=env)
+
+
+def test_every_command_has_help_with_an_example():
+    from scripts.cli_reference import help_text
+
+    for command in ("ingest", "calls", "stats", "transcript"):
+        assert "Example: clipfinder " + command in help_text([command])
+
+
+def test_cli_reference_doc_is_in_step_with_help():
+    assert (ROOT / "docs" / "cli.md").read_text() == reference(), "run `make docs`"
+
+
+def test_ingest_summary_skip_and_exit_codes(tmp_path):
+    folder = tmp_path / "calls" / "bob"
+    folder.mkdir(parents=True)
+    shutil.copy(CALLS / "bob" / "initech-followup.flac", folder)
+    db = tmp_path / "x.db"
+    first = run("ingest", tmp_path / "calls", "--db", db)
+    assert first.exit_code == 0, first.output
+    assert "1 indexed" in first.output and "0 failed" in first.output
+    assert "indexed: " in first.output  # plain progress lines when not on a terminal
+    again = run("ingest", tmp_path / "calls", "--db", db)
+    assert again.exit_code == 0
+    assert "0 indexed" in again.output and "1 skipped" in again.output and "already indexed as call 1" in again.output
+    (folder / "broken.m4a").write_bytes(b"\x00" * 999)
+    broken = run("ingest", tmp_path / "calls", "--db", db)
+    assert broken.exit_code == 1
+    assert "1 failed" in broken.output and "FAILED" in broken.output and "broken.m4a" in broken.output
+    assert "Traceback" not in broken.output
+
+
+def test_calls_json_shape(ingested):
+    db, _ = ingested
+    result = run("calls", "--db", db, "--json")
+    assert result.exit_code == 0
+    items = json.loads(result.output)
+    assert len(items) == 4
+    assert {"call_id", "path", "rep", "account", "date", "duration_s", "layout", "talk_ratio"} <= set(items[0])
+    alice = json.loads(run("calls", "--db", db, "--json", "--rep", "Alice").output)
+    assert {i["rep"] for i in alice} == {"alice"} and len(alice) == 2
+
+
+def test_stats_json_shape_and_values(ingested):
+    db, _ = ingested
+    items = json.loads(run("stats", "--db", db, "--json").output)
+    assert len(items) == 4
+    for item in items:
+        assert {
+            "call_id",
+            "path",
+            "rep",
+            "date",
+            "duration_s",
+            "talk_ratio",
+            "talk_seconds",
+            "longest_monologue_s",
+            "questions",
+            "interactivity",
+            "patience_s",
+        } <= set(item)
+        assert set(item["talk_seconds"]) >= {"rep", "prospect"}
+        if item["layout"] == "stereo":
+            assert 0 < item["talk_ratio"] < 1
+            assert item["questions"]["rep"] >= 1
+        else:
+            assert item["talk_ratio"] is None and item["talk_seconds"]["rep"] is None
+    reps = json.loads(run("stats", "--db", db, "--json", "--per-rep").output)
+    assert [r["rep"] for r in reps] == ["alice", "bob"]
+    assert reps[1]["calls"] == 2 and reps[1]["calls_with_roles"] == 1
+
+
+def test_stats_table_shows_anchors(ingested):
+    db, _ = ingested
+    result = run("stats", "--db", db)
+    assert result.exit_code == 0
+    assert "43:57" in result.output and "11-14 questions" in result.output
+    assert "Averages per rep" in result.output
+
+
+@pytest.mark.parametrize(("fmt", "start"), [("txt", "[00:"), ("srt", "1\n00:00:"), ("vtt", "WEBVTT"), ("json", "[")])
+def test_transcript_formats(ingested, fmt, start):
+    db, _ = ingested
+    path = str(CALLS.resolve() / "alice" / "acme-discovery.wav")
+    result = run("transcript", path, "--db", db, "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(start)
+    assert "onboarding" in result.output.lower()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["transcript", "999"], "no call '999'"),
+        (["calls", "--rep", "zed"], "no calls for rep 'zed'"),
+        (["transcript", "1", "--format", "docx"], "unknown transcript format"),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_1(ingested, args, message):
+    db, _ = ingested
+    result = run(*args, "--db", db)
+    assert result.exit_code == 1
+    assert f"Error: {message}" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_database_is_an_error_not_a_new_file(tmp_path):
+    result = run("calls", "--db", tmp_path / "none.db")
+    assert result.exit_code == 1 and "no database at" in result.output
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_bad_channels_and_unknown_model_fail_before_any_work(tmp_path):
+    bad = run("ingest", CALLS, "--db", tmp_path / "x.db", "--channels", "rep,customer")
+    assert bad.exit_code == 1 and "Error: channels must name each role" in bad.output
+    model = run(
+        "ingest", CALLS, "--db", tmp_path / "x.db", "--model", "nosuch", env={"CLIPFINDER_MODELS": str(tmp_path)}
+    )
+    assert model.exit_code == 1
+    assert "Error: No model named 'nosuch'" in model.output and str(tmp_path / "nosuch") in model.output
+
+
+def test_db_from_environment(ingested):
+    db, _ = ingested
+    result = run("calls", env={"CLIPFINDER_DB": str(db)})
+    assert result.exit_code == 0 and "acme-discovery" in result.output

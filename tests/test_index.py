@@ -1,0 +1,100 @@
+import sqlite3
+
+import pytest
+
+from clipfinder.errors import BadInput, NotFound
+from clipfinder.index import MIGRATIONS, Index
+from clipfinder.metrics import compute_metrics
+from clipfinder.records import CallMeta, Segment, Transcript, Word
+
+
+def make_transcript(sha="a" * 64, path="/calls/alice/c1.wav", text="How do you coach today?") -> Transcript:
+    w1 = Word(0.5, 1.0, "How", 0.9, "rep")
+    w2 = Word(1.0, 2.0, "today?", 0.8, "rep")
+    w3 = Word(3.0, 4.0, "Ride-alongs.", 0.7, "prospect", timed=False)
+    segs = (Segment(0.5, 2.0, text, "rep", (w1, w2), 0), Segment(3.0, 4.0, "Ride-alongs.", "prospect", (w3,), 1))
+    return Transcript(path, sha, 10.0, "stereo", segs, "tiny.en", "en")
+
+
+META = CallMeta(rep="alice", date="2026-11-16T10:00:00", account="Acme", channels=("rep", "prospect"))
+
+
+def store(index: Index, t: Transcript) -> int:
+    return index.write_call(t, META, compute_metrics(t.words, list(t.segments), t.duration_s))
+
+
+def test_migrations_are_recorded_and_reopening_applies_none(tmp_path):
+    db = tmp_path / "x.db"
+    with Index(db) as index:
+        assert index.schema_version() == MIGRATIONS[-1][0]
+    with Index(db) as again:
+        assert again.migrate() == []
+
+
+def test_roundtrip_of_call_segments_words_and_metrics(tmp_path):
+    with Index(tmp_path / "x.db") as index:
+        call_id = store(index, make_transcript())
+        call = index.find_call(call_id)
+        assert (call.rep, call.account, call.layout, call.channels) == ("alice", "Acme", "stereo", ("rep", "prospect"))
+        segs = index.segments(call_id)
+        assert [s.text for s in segs] == ["How do you coach today?", "Ride-alongs."]
+        assert segs[1].words[0].timed is False
+        m = index.metrics(call_id)
+        assert m.talk_ratio == pytest.approx(1.5 / 2.5)
+        assert m.questions == {"rep": 1, "prospect": 0}
+        assert index.find_call("/calls/alice/c1.wav").id == call_id
+        assert index.find_call("a" * 12).id == call_id
+
+
+def test_full_text_search_over_segments(tmp_path):
+    with Index(tmp_path / "x.db") as index:
+        store(index, make_transcript())
+        hits = index.db.execute("select rowid from segments_fts where segments_fts match 'coaching'").fetchall()
+        assert len(hits) == 1  # porter stemming: coaching ~ coach
+
+
+def test_rewriting_the_same_bytes_replaces_and_keeps_the_id(tmp_path):
+    with Index(tmp_path / "x.db") as index:
+        first = store(index, make_transcript())
+        second = store(index, make_transcript(text="Changed text?"))
+        assert first == second
+        assert index.db.execute("select count(*) from segments").fetchone()[0] == 2
+        assert index.db.execute("select count(*) from words").fetchone()[0] == 3
+
+
+def test_a_failed_write_leaves_nothing_behind(tmp_path, monkeypatch):
+    """The metrics row is written last: failing there must roll back the call, segments and words."""
+    import clipfinder.index
+
+    def boom(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    with Index(tmp_path / "x.db") as index:
+        monkeypatch.setattr(clipfinder.index, "_metrics_row", boom)
+        with pytest.raises(sqlite3.OperationalError):
+            store(index, make_transcript())
+        for table in ("calls", "segments", "words", "metrics", "segments_fts"):
+            assert index.db.execute(f"select count(*) from {table}").fetchone()[0] == 0
+
+
+def test_failures_are_recorded_once_per_path_and_cleared_by_success(tmp_path):
+    with Index(tmp_path / "x.db") as index:
+        index.record_failure("/calls/alice/c1.wav", "first")
+        index.record_failure("/calls/alice/c1.wav", "second")
+        assert [f["error"] for f in index.failures()] == ["second"]
+        store(index, make_transcript())
+        assert index.failures() == []
+
+
+def test_unknown_call_and_rep_are_clear_errors(tmp_path):
+    with Index(tmp_path / "x.db") as index:
+        store(index, make_transcript())
+        with pytest.raises(NotFound, match="clipfinder calls"):
+            index.find_call("99")
+        with pytest.raises(NotFound, match="reps in the index: alice"):
+            index.calls("zed")
+
+
+def test_db_path_that_is_a_folder_is_rejected(tmp_path):
+    with pytest.raises(BadInput, match="folder"):
+        Index(tmp_path)

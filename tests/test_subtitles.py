@@ -1,0 +1,37 @@
+import json
+
+import pytest
+
+from clipfinder.errors import BadInput
+from clipfinder.records import Segment, Word
+from clipfinder.subtitles import clock, render
+
+SEGS = [
+    Segment(61.25, 63.5, "How do you coach today?", "rep", (Word(61.25, 62.0, "How", 0.9, "rep"),)),
+    Segment(64.0, 65.0, "Ride alongs.", "prospect"),
+]
+
+
+def test_clock():
+    assert clock(3723.456) == "01:02:03.456"
+    assert clock(3723.456, ",") == "01:02:03,456"
+    assert clock(75.4, hours=False) == "01:15"
+
+
+def test_txt_srt_vtt():
+    assert render(SEGS, "txt") == "[01:01] Rep: How do you coach today?\n[01:04] Prospect: Ride alongs.\n"
+    srt = render(SEGS, "srt")
+    assert srt.startswith("1\n00:01:01,250 --> 00:01:03,500\nRep: How do you coach today?\n\n2\n")
+    vtt = render(SEGS, "vtt", offset=60)
+    assert vtt.startswith("WEBVTT\n\n00:00:01.250 --> 00:00:03.500\n<v Rep>How do you coach today?\n")
+
+
+def test_json_has_words_and_offset_times():
+    data = json.loads(render(SEGS, "json", offset=60))
+    assert data[0]["start"] == 1.25 and data[0]["words"][0]["start"] == 1.25
+    assert data[1]["speaker"] == "prospect"
+
+
+def test_unknown_format():
+    with pytest.raises(BadInput, match="txt, srt, vtt, json"):
+        render(SEGS, "docx")

@@ -1,0 +1,42 @@
+import math
+from types import SimpleNamespace as W
+
+from clipfinder.transcribe import ESTIMATED_WORD_S, repair_word_times
+
+
+def test_good_words_keep_their_times():
+    out = repair_word_times(
+        [W(word=" Hi", start=1.0, end=1.2, probability=0.9), W(word=" there", start=1.3, end=1.6, probability=0.8)],
+        1.0,
+        2.0,
+        "rep",
+    )
+    assert [(w.text, w.start, w.end, w.timed) for w in out] == [("Hi", 1.0, 1.2, True), ("there", 1.3, 1.6, True)]
+    assert all(w.speaker == "rep" for w in out)
+
+
+def test_missing_or_broken_timestamps_are_estimated_between_neighbours():
+    raw = [
+        W(word="one", start=0.0, end=0.4, probability=0.9),
+        W(word="two", start=None, end=None, probability=0.5),
+        W(word="three", start=math.nan, end=0.9, probability=0.5),
+        W(word="four", start=2.0, end=1.0, probability=0.5),  # reversed
+        W(word="five", start=3.0, end=3.5, probability=0.9),
+    ]
+    out = repair_word_times(raw, 0.0, 4.0, "prospect")
+    starts = [w.start for w in out]
+    assert starts == sorted(starts), "the timeline stays ordered"
+    assert [w.timed for w in out] == [True, False, False, False, True]
+    assert all(w.end - w.start <= ESTIMATED_WORD_S + 1e-9 for w in out if not w.timed)
+    assert out[-1].start == 3.0 and out[-1].end == 3.5
+
+
+def test_words_outside_their_segment_are_clamped():
+    out = repair_word_times([W(word="late", start=9.0, end=12.0, probability=0.9)], 8.0, 10.0, "rep")
+    assert (out[0].start, out[0].end) == (9.0, 10.0)
+
+
+def test_a_word_that_starts_before_the_previous_ends_does_not_go_back_in_time():
+    raw = [W(word="a", start=1.0, end=2.0, probability=0.9), W(word="b", start=0.5, end=2.5, probability=0.9)]
+    out = repair_word_times(raw, 0.0, 3.0, "rep")
+    assert out[1].start >= out[0].end
