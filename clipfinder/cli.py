@@ -158,8 +158,8 @@ def ingest(
         f"{len(indexed)} indexed ({audio_min:.1f} audio min in {report.elapsed_s:.1f} s), "
         f"{len(skipped)} skipped, {len(failed)} failed, {len(not_audio)} not audio"
     )
-    for o in skipped:
-        typer.echo(f"  skipped {o.path}: {o.detail}")
+    if skipped:
+        typer.echo("  skipped files are already indexed (same bytes); --force transcribes them again")
     for o in not_audio:
         typer.echo(f"  not audio {o.path}")
     for o in failed:

@@ -80,15 +80,16 @@ def default_workers() -> int:
     return max(1, min(DEFAULT_WORKERS, os.cpu_count() or 1))
 
 
-def find_recordings(paths: Iterable[Path]) -> tuple[list[Path], list[Outcome]]:
+def find_recordings(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> tuple[list[Path], list[Outcome]]:
     """Expand files and folders (recursively) into recordings; other files become outcomes.
 
-    Hidden files and the metadata that lives beside recordings (.json, .csv) are passed over
-    silently; any other file without an audio stream is reported as not audio.
+    Hidden files, the metadata that lives beside recordings (.json, .csv) and the `exclude`d
+    files (the index itself) are passed over silently; any other file without an audio stream
+    is reported as not audio.
     """
     recordings: list[Path] = []
     outcomes: list[Outcome] = []
-    seen: set[Path] = set()
+    seen: set[Path] = {p.resolve() for p in exclude}
     for given in paths:
         if not given.exists():
             outcomes.append(Outcome(str(given), FAILED, f"{given}: no such file or folder"))
@@ -152,7 +153,8 @@ def ingest(
         targets = sorted(entries)
     if not targets:
         raise BadInput("nothing to ingest: give one or more files or folders (or --manifest)")
-    recordings, report_outcomes = find_recordings(targets)
+    own_files = [index.path.with_name(index.path.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+    recordings, report_outcomes = find_recordings(targets, exclude=own_files)
     report = IngestReport(outcomes=report_outcomes)
     options = TranscribeOptions(language=language)
     threads = max(1, (os.cpu_count() or 1) // workers)

@@ -11,14 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .audio import SAMPLE_RATE, is_dual_mono
+from .audio import is_dual_mono
 from .errors import BadMetadata
-from .records import PROSPECT, REP, ROLES, UNKNOWN, Segment, Word
+from .records import PROSPECT, REP, ROLES, UNKNOWN
 
 DEFAULT_CHANNELS = (REP, PROSPECT)
-# A word heard on its own channel this much quieter (as RMS) than on the other channel is the
-# other speaker leaking into this microphone (echo, crosstalk), not this speaker's word.
-BLEED_RMS_RATIO = 0.25
 
 
 @dataclass(frozen=True)
@@ -47,36 +44,3 @@ def plan_channels(channels: list[np.ndarray], roles: tuple[str, ...] | None) -> 
         return "stereo", [ChannelPlan(channels[i], roles[i], i) for i in range(2)]
     mixed = channels[0] if len(channels) == 1 else (channels[0] + channels[1]) / 2
     return "mono", [ChannelPlan(mixed.astype(np.float32), UNKNOWN, None)]
-
-
-def drop_bleed(segments: list[Segment], channels: list[np.ndarray]) -> list[Segment]:
-    """Remove words that one channel only picked up from the other speaker.
-
-    For each word, compare the RMS of its span on its own channel with the other channel;
-    a word much louder on the other side is crosstalk and would otherwise be counted twice.
-    Segments left without words are dropped.
-    """
-    kept = []
-    for seg in segments:
-        if seg.channel is None:
-            kept.append(seg)
-            continue
-        own, other = channels[seg.channel], channels[1 - seg.channel]
-        words = tuple(w for w in seg.words if not _is_bleed(w, own, other))
-        if not words:
-            continue
-        if len(words) == len(seg.words):
-            kept.append(seg)
-        else:
-            text = " ".join(w.text for w in words)
-            kept.append(Segment(words[0].start, words[-1].end, text, seg.speaker, words, seg.channel))
-    return kept
-
-
-def _is_bleed(word: Word, own: np.ndarray, other: np.ndarray) -> bool:
-    first, last = int(word.start * SAMPLE_RATE), int(word.end * SAMPLE_RATE)
-    if last - first < SAMPLE_RATE // 50:
-        return False
-    own_rms = float(np.sqrt(np.mean(own[first:last].astype(np.float64) ** 2)))
-    other_rms = float(np.sqrt(np.mean(other[first:last].astype(np.float64) ** 2)))
-    return own_rms < BLEED_RMS_RATIO * other_rms

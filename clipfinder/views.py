@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .index import Index
@@ -24,6 +25,14 @@ def pct(value: float | None) -> str:
 
 def num(value: float | None, digits: int = 1) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def short_path(path: str) -> str:
+    """The path relative to the current folder when it lies below it (tables stay readable)."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
 
 
 def calls_json(index: Index, found: list[Call]) -> list[dict[str, Any]]:
@@ -62,7 +71,7 @@ def calls_table(index: Index, found: list[Call]) -> str:
             clock(c.duration_s, hours=False),
             c.layout,
             pct(index.metrics(c.id).talk_ratio),
-            c.path,
+            short_path(c.path),
         )
         for c in found
     ]

@@ -15,7 +15,7 @@ from .audio import SAMPLE_RATE, decode
 from .errors import BadAudio, ClipfinderError
 from .metrics import compute_metrics
 from .records import Metrics, Transcript
-from .speakers import drop_bleed, plan_channels
+from .speakers import plan_channels
 from .transcribe import TranscribeOptions, transcribe_channel
 from .whisper_model import ModelRef, load_model
 
@@ -74,8 +74,6 @@ def transcribe_recording(job: Job) -> Transcript:
     segments = []
     for plan in plans:
         segments.extend(transcribe_channel(model, plan.samples, plan.speaker, plan.channel, job.options))
-    if layout == "stereo":
-        segments = drop_bleed(segments, channels)
     if not any(s.words for s in segments):
         raise BadAudio(f"{path}: no speech found in the recording ({duration:.1f} s of audio)")
     segments.sort(key=lambda s: (s.start, s.end))

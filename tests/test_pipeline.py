@@ -140,3 +140,17 @@ def test_force_retranscribes_and_keeps_the_call_id(tmp_path):
         (again,) = index.calls()
     assert again.id == first.id and again.ingested_at >= first.ingested_at
     assert {o.status for o in report.outcomes} == {INDEXED, FAILED}
+
+
+def test_manifest_alone_names_the_files_and_their_channels(tmp_path):
+    """Channels swapped by the manifest: the rep's share becomes the prospect's."""
+    src = CALLS / "bob" / "initech-followup.flac"
+    manifest = tmp_path / "calls.csv"
+    manifest.write_text(f"path,rep,account,date,channels\n{src},erin,Initech,2026-11-20,prospect;rep\n")
+    with Index(tmp_path / "x.db") as index:
+        report = ingest([], index, manifest=manifest)
+        (call,) = index.calls()
+        ratio = index.metrics(call.id).talk_ratio
+    assert report.ok
+    assert (call.rep, call.account, call.date, call.channels) == ("erin", "Initech", "2026-11-20", ("prospect", "rep"))
+    assert ratio == pytest.approx(1 - truth("initech-followup")["talk_ratio"], abs=0.03)

@@ -1,0 +1,35 @@
+"""Finding recordings in folders (no model needed)."""
+
+from clipfinder.ingest import FAILED, NOT_AUDIO, find_recordings
+
+from .audio_helpers import tone, write_wav
+
+
+def test_folders_are_searched_recursively_and_non_audio_is_reported(tmp_path):
+    calls = tmp_path / "calls"
+    (calls / "alice" / "nested").mkdir(parents=True)
+    wav = write_wav(calls / "alice" / "nested" / "a.wav", [tone(0.5)])
+    renamed = write_wav(calls / "alice" / "recording.bin", [tone(0.5)])  # audio whatever its name
+    (calls / "alice" / "a.wav.json").write_text("{}")
+    (calls / "alice" / "notes.txt").write_text("notes")
+    (calls / ".DS_Store").write_bytes(b"\x00\x01")
+    (calls / "index.db").write_bytes(b"SQLite format 3\x00")
+    (calls / "index.db-wal").write_bytes(b"")
+    recordings, outcomes = find_recordings([calls], exclude=[calls / "index.db", calls / "index.db-wal"])
+    assert sorted(recordings) == sorted([wav.resolve(), renamed.resolve()])
+    assert [(o.path.rsplit("/", 1)[-1], o.status) for o in outcomes] == [("notes.txt", NOT_AUDIO)]
+
+
+def test_a_named_file_that_is_not_audio_or_missing_is_a_failure(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("notes")
+    recordings, outcomes = find_recordings([notes, tmp_path / "missing.wav"])
+    assert recordings == []
+    assert [o.status for o in outcomes] == [FAILED, FAILED]
+    assert "no such file or folder" in outcomes[1].detail
+
+
+def test_the_same_file_given_twice_is_seen_once(tmp_path):
+    wav = write_wav(tmp_path / "a.wav", [tone(0.5)])
+    recordings, _ = find_recordings([wav, tmp_path, wav])
+    assert recordings == [wav.resolve()]
