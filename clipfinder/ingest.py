@@ -7,9 +7,10 @@ per recording, so an interrupted run loses at most the files still in flight.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -176,11 +177,12 @@ def ingest(
     for outcome in report.outcomes:
         progress.advance(outcome)
     by_path = {job.path: (meta, audio_s) for job, meta, audio_s in jobs}
-    for result in _run(jobs, workers):
-        meta, audio_s = by_path[result.path]
-        outcome = _store(result, meta, audio_s, index)
-        report.outcomes.append(outcome)
-        progress.advance(outcome)
+    with contextlib.closing(_run(jobs, workers)) as results:
+        for result in results:
+            meta, audio_s = by_path[result.path]
+            outcome = _store(result, meta, audio_s, index)
+            report.outcomes.append(outcome)
+            progress.advance(outcome)
     report.elapsed_s = time.monotonic() - started
     return report
 
@@ -212,7 +214,7 @@ def _prepare(
     return None, (sha, meta, info.duration_s)
 
 
-def _run(jobs: list[tuple[Job, CallMeta, float | None]], workers: int) -> Iterable[JobResult]:
+def _run(jobs: list[tuple[Job, CallMeta, float | None]], workers: int) -> Generator[JobResult, None, None]:
     """Yield each job's result as it completes, in this process or in a pool of `workers`."""
     queue = [job for job, _, _ in jobs]
     if workers == 1 or len(queue) <= 1:
@@ -229,11 +231,24 @@ def _run(jobs: list[tuple[Job, CallMeta, float | None]], workers: int) -> Iterab
         )
         try:
             yield from _drain(pool, queue, workers, tries)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException:
+            # Interrupted (Ctrl-C, or the caller stopped reading): stop the workers now rather
+            # than let them finish files whose results nobody will store.
+            _stop_workers(pool)
+            raise
+        pool.shutdown(wait=True)
 
 
-def _drain(pool: ProcessPoolExecutor, queue: list[Job], workers: int, tries: dict[str, int]) -> Iterable[JobResult]:
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+
+
+def _drain(pool: ProcessPoolExecutor, queue: list[Job], workers: int, tries: dict[str, int]) -> Iterator[JobResult]:
     """Feed `queue` to `pool` until it is empty or the pool breaks (a worker process died).
 
     When a worker dies, every job in flight is lost with it; each is put back once, and a job

@@ -131,7 +131,8 @@ def stats_table(items: list[dict[str, Any]], reps: list[dict[str, Any]]) -> str:
     return (
         f"{per_call}\n\nAverages per rep (* calls with known speakers / all calls)\n{per_rep}\n\n"
         f"Anchors (Gong Labs): rep talk {talk * 100:.0f}:{100 - talk * 100:.0f} talk:listen; "
-        f"{low}-{high} questions on a discovery call. Mono calls show n/a until speakers are known."
+        f"{low}-{high} questions on a discovery call.\n"
+        "Mono calls show n/a until speakers are known; ?N counts their questions without a speaker."
     )
 
 

@@ -154,3 +154,29 @@ def test_manifest_alone_names_the_files_and_their_channels(tmp_path):
     assert report.ok
     assert (call.rep, call.account, call.date, call.channels) == ("erin", "Initech", "2026-11-20", ("prospect", "rep"))
     assert ratio == pytest.approx(1 - truth("initech-followup")["talk_ratio"], abs=0.03)
+
+
+class _StopAfterFirstIndexed:
+    """A progress receiver that interrupts the run like Ctrl-C once one call is stored."""
+
+    def begin(self, files, audio_s):
+        pass
+
+    def advance(self, outcome):
+        if outcome.status == INDEXED:
+            raise KeyboardInterrupt
+
+
+def test_an_interrupted_run_keeps_whole_calls_and_the_next_run_finishes(tmp_path, calls_copy):
+    db = tmp_path / "x.db"
+    with Index(db) as index, pytest.raises(KeyboardInterrupt):
+        ingest([calls_copy], index, workers=2, progress=_StopAfterFirstIndexed())
+    with Index(db) as index:
+        (kept,) = index.calls()
+        counts = [
+            index.db.execute(f"select count(distinct call_id) from {t}").fetchone()[0] for t in ("words", "metrics")
+        ]
+        assert counts == [1, 1]
+        report = ingest([calls_copy], index, workers=2)
+        assert len(report.having(INDEXED)) == 3 and len(report.having(SKIPPED)) == 1
+        assert len(index.calls()) == 4
