@@ -240,12 +240,12 @@ def _run(jobs: list[tuple[Job, CallMeta, float | None]], workers: int) -> Genera
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    processes = list((getattr(pool, "_processes", None) or {}).values())
+    children = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.join(timeout=5)
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.join(timeout=5)
 
 
 def _drain(pool: ProcessPoolExecutor, queue: list[Job], workers: int, tries: dict[str, int]) -> Iterator[JobResult]:
