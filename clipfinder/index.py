@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
+from .clips import Clip
 from .errors import BadInput, NotFound
 from .records import PROSPECT, REP, UNKNOWN, Call, CallMeta, Metrics, Segment, Transcript, Word
 
@@ -106,9 +107,38 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
     db.table("failures").create_index(["path"], unique=True)
 
 
+def _m002_clips(db: sqlite_utils.Database) -> None:
+    db.table("settings").create({"key": str, "value": str}, pk="key")
+    db.table("clips").create(
+        {
+            "id": int, "call_id": int, "skill": str, "start_s": float, "end_s": float, "score": float,
+            "rank": float, "phrase": str, "speaker": str, "match_start_s": float, "match_end_s": float,
+            "matches": int, "text": str,
+        },
+        pk="id",
+        foreign_keys=[("call_id", "calls", "id")],
+    )
+    db.table("clips").create_index(["skill", "rank"])
+    db.table("clips").create_index(["call_id"])
+    db.table("clips").enable_fts(["text"], create_triggers=True, tokenize="porter")
+    db.execute("create virtual table clips_fts_vocab using fts5vocab(clips_fts, 'row')")
+    db.table("matches").create(
+        {
+            "id": int, "call_id": int, "clip_id": int, "skill": str, "phrase": str, "score": float,
+            "speaker": str, "start_s": float, "end_s": float, "word_start": int, "word_end": int,
+            "sentence": str, "in_question": int,
+        },
+        pk="id",
+        foreign_keys=[("call_id", "calls", "id")],
+    )
+    db.table("matches").create_index(["call_id", "skill"])
+    db.table("matches").create_index(["clip_id"])
+
+
 # Append only: never edit or reorder a released migration, add the next number instead.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema: calls, segments (+FTS), words, metrics, failures", _m001_initial),
+    (2, "skill clips: settings, clips (+FTS and vocabulary), matches", _m002_clips),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -168,8 +198,10 @@ class Index:
         row = self.db.execute("select * from calls where sha256 = ?", [sha256]).fetchone()
         return self._call(row) if row else None
 
-    def write_call(self, transcript: Transcript, meta: CallMeta, metrics: Metrics) -> int:
-        """Store one call with its segments, words and metrics in a single transaction.
+    def write_call(
+        self, transcript: Transcript, meta: CallMeta, metrics: Metrics, clips: Sequence[Clip] = ()
+    ) -> int:
+        """Store one call with its segments, words, metrics and clips in a single transaction.
 
         A call with the same bytes (re-ingest with --force) or at the same path (the recording
         changed) is replaced; a recorded failure for the path is cleared.
@@ -232,8 +264,75 @@ class Index:
                 for i, (seg_idx, w) in enumerate(words)
             )
             self.db.table("metrics").insert(_metrics_row(call_id, metrics))
+            self._write_clips(call_id, clips)
             self.db.execute("delete from failures where path = ?", [transcript.path])
         return call_id
+
+    def replace_clips(self, clips_by_call: Mapping[int, Sequence[Clip]]) -> None:
+        """Swap the clips of these calls for new ones in one transaction (all or nothing).
+
+        A new clip of the same skill starting at the same tenth of a second as an old one keeps
+        the old clip's id, so ids people noted survive a rematch with an unchanged rubric.
+        """
+        with self.db.atomic():
+            for call_id, clips in clips_by_call.items():
+                self._write_clips(call_id, clips)
+
+    def _write_clips(self, call_id: int, clips: Sequence[Clip]) -> None:
+        old = {
+            (skill, round(start, 1)): clip_id
+            for clip_id, skill, start in self.db.execute(
+                "select id, skill, start_s from clips where call_id = ?", [call_id]
+            )
+        }
+        self.db.execute("delete from matches where call_id = ?", [call_id])
+        self.db.execute("delete from clips where call_id = ?", [call_id])
+        for clip in clips:
+            best = clip.best
+            row: dict[str, Any] = {
+                "call_id": call_id, "skill": clip.skill, "start_s": clip.start_s, "end_s": clip.end_s,
+                "score": clip.score, "rank": clip.rank, "phrase": best.phrase, "speaker": best.speaker,
+                "match_start_s": min(m.start_s for m in clip.matches),
+                "match_end_s": max(m.end_s for m in clip.matches), "matches": len(clip.matches), "text": clip.text,
+            }
+            reuse = old.pop((clip.skill, round(clip.start_s, 1)), None)
+            row["id"] = reuse if reuse is not None else self._new_clip_id()
+            clip_id = self.db.table("clips").insert(row).last_pk
+            self.db.table("matches").insert_all(
+                {
+                    "call_id": call_id, "clip_id": clip_id, "skill": m.skill, "phrase": m.phrase, "score": m.score,
+                    "speaker": m.speaker, "start_s": m.start_s, "end_s": m.end_s, "word_start": m.word_start,
+                    "word_end": m.word_end, "sentence": m.sentence, "in_question": int(m.in_question),
+                }
+                for m in clip.matches
+            )
+
+    def _new_clip_id(self) -> int:
+        """Ids are never handed out twice, even after the clip that had one is gone."""
+        row = self.db.execute("select max(id) from clips").fetchone()
+        next_id = max(int(row[0] or 0), int(self.setting("last_clip_id") or 0)) + 1
+        self.set_setting("last_clip_id", str(next_id))
+        return next_id
+
+    def setting(self, key: str) -> str | None:
+        row = self.db.execute("select value from settings where key = ?", [key]).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_setting(self, key: str, value: str) -> None:
+        self.db.execute(
+            "insert into settings (key, value) values (?, ?) on conflict(key) do update set value = excluded.value",
+            [key, value],
+        )
+
+    def words(self, call_id: int) -> list[Word]:
+        """A call's words in time order (the order match word indices refer to)."""
+        return [
+            Word(start, end, text, prob, speaker, bool(timed))
+            for start, end, text, prob, speaker, timed in self.db.execute(
+                "select start_s, end_s, text, probability, speaker, timed from words where call_id = ? order by idx",
+                [call_id],
+            )
+        ]
 
     def record_failure(self, path: str, error: str, sha256: str | None = None) -> None:
         """Remember that a file failed (replacing an older failure of the same path)."""
@@ -246,7 +345,7 @@ class Index:
             )
 
     def _delete_call(self, call_id: int) -> None:
-        for table in ("words", "segments", "metrics"):
+        for table in ("words", "segments", "metrics", "matches", "clips"):
             self.db.execute(f"delete from {table} where call_id = ?", [call_id])
         self.db.execute("delete from calls where id = ?", [call_id])
 

@@ -23,6 +23,7 @@ from .errors import BadInput, ClipfinderError, NotAudio
 from .index import Index
 from .metadata import load_metadata, read_manifest
 from .records import CallMeta
+from .rematch import settle_rubric
 from .transcribe import TranscribeOptions
 from .whisper_model import resolve_model
 from .worker import Job, JobResult, init_process, process
@@ -135,6 +136,8 @@ def ingest(
     manifest: Path | None = None,
     language: str = "en",
     force: bool = False,
+    rubric: Path | None = None,
+    clip_seconds: float | None = None,
     progress: Progress | None = None,
 ) -> IngestReport:
     """Transcribe, attribute, measure and index every recording under `paths`.
@@ -149,6 +152,7 @@ def ingest(
         raise BadInput("--workers must be 1 or more")
     ref = resolve_model(model, allow_download)
     entries = read_manifest(manifest) if manifest is not None else None
+    active_rubric, seconds = settle_rubric(index, rubric, clip_seconds)
     targets = [Path(p) for p in paths]
     if entries is not None and not targets:
         targets = sorted(entries)
@@ -171,7 +175,8 @@ def ingest(
             continue
         assert job_meta is not None
         sha, meta, audio_s = job_meta
-        jobs.append((Job(str(path), sha, meta.channels, ref, options, threads), meta, audio_s))
+        job = Job(str(path), sha, meta.channels, ref, options, threads, active_rubric, seconds)
+        jobs.append((job, meta, audio_s))
 
     progress.begin(len(report.outcomes) + len(jobs), sum(a or 0.0 for _, _, a in jobs))
     for outcome in report.outcomes:
@@ -290,7 +295,7 @@ def _store(result: JobResult, meta: CallMeta, audio_s: float | None, index: Inde
         error = result.error or f"{result.path}: no result"
         index.record_failure(result.path, error, result.sha256)
         return Outcome(result.path, FAILED, error, audio_s=audio_s)
-    call_id = index.write_call(result.transcript, meta, result.metrics)
+    call_id = index.write_call(result.transcript, meta, result.metrics, result.clips)
     ratio = result.metrics.talk_ratio
     detail = (
         f"call {call_id}, {result.transcript.layout}, talk ratio {ratio:.2f}"

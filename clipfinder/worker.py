@@ -9,12 +9,16 @@ from __future__ import annotations
 import os
 import traceback
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .audio import SAMPLE_RATE, decode
+from .clips import Clip, build_clips
 from .errors import BadAudio, ClipfinderError
+from .matching import Matcher
 from .metrics import compute_metrics
 from .records import Metrics, Transcript
+from .rubric import Rubric
 from .speakers import plan_channels
 from .transcribe import TranscribeOptions, transcribe_channel
 from .whisper_model import ModelRef, load_model
@@ -30,6 +34,8 @@ class Job:
     model: ModelRef
     options: TranscribeOptions
     cpu_threads: int
+    rubric: Rubric
+    clip_seconds: float
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,7 @@ class JobResult:
     sha256: str
     transcript: Transcript | None = None
     metrics: Metrics | None = None
+    clips: tuple[Clip, ...] = ()
     error: str | None = None
 
 
@@ -49,7 +56,9 @@ def process(job: Job) -> JobResult:
         transcript = transcribe_recording(job)
         words = transcript.words
         metrics = compute_metrics(words, list(transcript.segments), transcript.duration_s)
-        return JobResult(job.path, job.sha256, transcript, metrics)
+        matches = matcher_for(job.rubric).match(words)
+        clips = build_clips(matches, words, transcript.duration_s, job.clip_seconds)
+        return JobResult(job.path, job.sha256, transcript, metrics, tuple(clips))
     except ClipfinderError as exc:
         return JobResult(job.path, job.sha256, error=str(exc))
     except MemoryError:
@@ -86,6 +95,12 @@ def transcribe_recording(job: Job) -> Transcript:
         model=job.model.label,
         language=job.options.language,
     )
+
+
+@lru_cache(maxsize=2)
+def matcher_for(rubric: Rubric) -> Matcher:
+    """One matcher per rubric per process: its word-similarity cache grows across calls."""
+    return Matcher(rubric)
 
 
 def init_process(model: ModelRef, cpu_threads: int) -> None:

@@ -1,0 +1,91 @@
+"""Which rubric and clip length an index uses, and re-matching every call when they change.
+
+The index remembers the rubric text and the clip length it was matched with (table
+`settings`), so a later `ingest` without --rubric keeps matching the same way, and `rematch`
+can rebuild every clip from stored words without transcribing anything again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .clips import DEFAULT_CLIP_SECONDS, Clip, build_clips
+from .errors import BadInput
+from .index import Index
+from .matching import Matcher
+from .rubric import Rubric, load_rubric, parse_rubric
+
+RUBRIC_TEXT = "rubric_text"
+RUBRIC_SOURCE = "rubric_source"
+CLIP_SECONDS = "clip_seconds"
+
+
+@dataclass(frozen=True)
+class RematchReport:
+    calls: int
+    clips: int
+    matches: int
+    elapsed_s: float
+    rubric: str
+
+
+def stored_rubric(index: Index) -> Rubric:
+    """The rubric this index was last matched with (the default rubric for a new index)."""
+    text = index.setting(RUBRIC_TEXT)
+    if text is None:
+        return load_rubric(None)
+    return parse_rubric(text, index.setting(RUBRIC_SOURCE) or "stored rubric")
+
+
+def stored_clip_seconds(index: Index) -> float:
+    value = index.setting(CLIP_SECONDS)
+    return float(value) if value is not None else DEFAULT_CLIP_SECONDS
+
+
+def check_clip_seconds(value: float) -> float:
+    if not 5 <= value <= 600:
+        raise BadInput(f"--clip-seconds must be between 5 and 600 (got {value:g})")
+    return float(value)
+
+
+def settle_rubric(index: Index, rubric_path: Path | None, clip_seconds: float | None) -> tuple[Rubric, float]:
+    """The rubric and clip length to use now. A new one is validated first, then every indexed
+    call is re-matched with it and it is stored, all in one transaction."""
+    rubric = load_rubric(rubric_path) if rubric_path is not None else stored_rubric(index)
+    seconds = check_clip_seconds(clip_seconds) if clip_seconds is not None else stored_clip_seconds(index)
+    if rubric.text != index.setting(RUBRIC_TEXT) or seconds != stored_clip_seconds(index) or index.setting(CLIP_SECONDS) is None:
+        rematch(index, rubric, seconds)
+    return rubric, seconds
+
+
+def rematch(
+    index: Index,
+    rubric: Rubric,
+    clip_seconds: float,
+    progress: Callable[[int, int], None] | None = None,
+) -> RematchReport:
+    """Recompute every call's matches and clips from its stored words and swap them in atomically."""
+    started = time.monotonic()
+    matcher = Matcher(rubric)
+    calls = index.db.execute("select id, duration_s from calls order by id").fetchall()
+    new: dict[int, list[Clip]] = {}
+    for number, (call_id, duration) in enumerate(calls, 1):
+        words = index.words(call_id)
+        new[call_id] = build_clips(matcher.match(words), words, duration, clip_seconds)
+        if progress is not None:
+            progress(number, len(calls))
+    with index.db.atomic():
+        index.replace_clips(new)
+        index.set_setting(RUBRIC_TEXT, rubric.text)
+        index.set_setting(RUBRIC_SOURCE, rubric.source)
+        index.set_setting(CLIP_SECONDS, repr(clip_seconds))
+    return RematchReport(
+        calls=len(calls),
+        clips=sum(len(c) for c in new.values()),
+        matches=sum(len(clip.matches) for c in new.values() for clip in c),
+        elapsed_s=time.monotonic() - started,
+        rubric=rubric.source,
+    )
