@@ -48,6 +48,18 @@ DbOption = Annotated[
     typer.Option("--db", help="Database file. Default: $CLIPFINDER_DB, else ./clipfinder.db.", show_default=False),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+RubricOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Skill rubric (TOML). Default: the rubric this index was last matched with, else the built-in "
+        "sales rubric. A new rubric re-matches every indexed call.",
+        show_default=False,
+    ),
+]
+ClipSecondsOption = Annotated[
+    float | None,
+    typer.Option(help="Clip length in seconds. Default: the index's setting, else 30.", show_default=False),
+]
 
 
 def _open(db: Path | None) -> Any:
@@ -118,6 +130,8 @@ def ingest(
     ] = None,
     language: Annotated[str, typer.Option(help="Spoken language code.")] = "en",
     force: Annotated[bool, typer.Option("--force", help="Re-transcribe recordings that are already indexed.")] = False,
+    rubric: RubricOption = None,
+    clip_seconds: ClipSecondsOption = None,
     allow_download: Annotated[
         bool,
         typer.Option(
@@ -150,6 +164,8 @@ def ingest(
             manifest=manifest,
             language=language,
             force=force,
+            rubric=rubric,
+            clip_seconds=clip_seconds,
             progress=progress,
         )
     indexed, skipped, failed, not_audio = (report.having(s) for s in (INDEXED, SKIPPED, FAILED, NOT_AUDIO))
@@ -227,6 +243,141 @@ def transcript(
     with _open_existing(db) as index:
         found = index.find_call(call)
         typer.echo(render(index.segments(found.id), fmt), nl=False)
+
+
+@app.command()
+def rematch(
+    db: DbOption = None,
+    rubric: RubricOption = None,
+    clip_seconds: ClipSecondsOption = None,
+) -> None:
+    """Recompute every call's skill matches and clips from the stored transcripts.
+
+    Nothing is transcribed again. The old clips are replaced in one transaction; a rubric with
+    an error changes nothing. Without --rubric, the index's current rubric is used (after you
+    edited that file, pass it again).
+
+    Example: clipfinder rematch --rubric team-rubric.toml
+    """
+    from .rematch import check_clip_seconds, stored_clip_seconds, stored_rubric
+    from .rematch import rematch as run_rematch
+    from .rubric import load_rubric
+
+    with _open_existing(db) as index:
+        chosen = load_rubric(rubric) if rubric is not None else stored_rubric(index)
+        seconds = check_clip_seconds(clip_seconds) if clip_seconds is not None else stored_clip_seconds(index)
+        report = run_rematch(index, chosen, seconds)
+    typer.echo(
+        f"{report.calls} calls re-matched with {report.rubric} ({seconds:g} s clips): "
+        f"{report.clips} clips, {report.matches} matches, in {report.elapsed_s:.2f} s"
+    )
+
+
+@app.command()
+def skills(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List the skills of the index's rubric, with how many clips each has.
+
+    Example: clipfinder skills
+    """
+    from .views import skills_table
+
+    with _open_existing(db) as index:
+        typer.echo(skills_table(index, as_json))
+
+
+@app.command()
+def search(
+    text: Annotated[
+        str | None,
+        typer.Argument(metavar="[TEXT]", help="Words the clip's transcript must contain.", show_default=False),
+    ] = None,
+    db: DbOption = None,
+    skill: Annotated[str | None, typer.Option(help="Skill id (see `clipfinder skills`).", show_default=False)] = None,
+    rep: Annotated[str | None, typer.Option(help="Only this rep's calls.", show_default=False)] = None,
+    account: Annotated[str | None, typer.Option(help="Only calls with this account.", show_default=False)] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Calls on or after this date (YYYY-MM-DD).", show_default=False)
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Calls on or before this date (YYYY-MM-DD).", show_default=False)
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many clips.")] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """Find coaching clips by skill, rep, account, date and text, best first.
+
+    TEXT is plain words (quotes, *, OR, - and brackets are just text); a typo falls back to the
+    closest words in the index.
+
+    Example: clipfinder search --skill price-objection --rep alice --since 2026-11-01
+    """
+    from .search import search as run_search
+    from .views import search_table
+
+    with _open_existing(db) as index:
+        hits = run_search(index, text, skill=skill, rep=rep, account=account, since=since, until=until, limit=limit)
+    typer.echo(json.dumps([h.to_json() for h in hits], indent=2) if as_json else search_table(hits))
+
+
+@app.command()
+def export(
+    clip_ids: Annotated[
+        list[int] | None,
+        typer.Argument(metavar="[CLIP_ID]", help="Clip ids from `clipfinder search`.", show_default=False),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder to write the clips into (created if needed).")] = Path("clips"),
+    db: DbOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="mp3, wav, ogg or m4a.")] = "mp3",
+    subtitles: Annotated[str, typer.Option(help="srt, vtt or none.")] = "srt",
+    skill: Annotated[
+        str | None, typer.Option(help="With --top: the best clips of this skill.", show_default=False)
+    ] = None,
+    rep: Annotated[str | None, typer.Option(help="With --top: only this rep's clips.", show_default=False)] = None,
+    top: Annotated[
+        int | None, typer.Option(help="Export the best N clips of --skill / --rep instead of ids.", show_default=False)
+    ] = None,
+) -> None:
+    """Cut clips' audio into a folder, with subtitles (clip-relative times, speaker labels) and manifest.json.
+
+    Example: clipfinder export 12 15 --out monday/ --format mp3
+    Example: clipfinder export --skill next-steps --rep alice --top 3 --out monday/
+    """
+    from .export import export_clips
+    from .search import search as run_search
+
+    with _open_existing(db) as index:
+        ids = list(clip_ids or [])
+        if top is not None:
+            if ids:
+                raise ClipfinderError("give clip ids or --top, not both")
+            ids = [h.clip_id for h in run_search(index, skill=skill, rep=rep, limit=top)]
+            if not ids:
+                raise ClipfinderError("no clips match those filters; nothing exported")
+        elif skill or rep:
+            raise ClipfinderError("--skill and --rep choose clips only with --top N")
+        done = export_clips(index, ids, out, fmt=fmt, subtitles=subtitles)
+    for e in done:
+        extra = f" + {e.subtitles.name}" if e.subtitles else ""
+        typer.echo(f"clip {e.clip.clip_id} ({e.clip.skill}, {e.clip.rep}): {e.audio}{extra}")
+    typer.echo(f"{len(done)} clip(s) exported; manifest: {out / 'manifest.json'}")
+
+
+@app.command()
+def missed(
+    call: Annotated[str, typer.Argument(metavar="CALL", help="Call id or the recording's path.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The rubric's expected skills that never came up on a call, and when the prospect last spoke.
+
+    Example: clipfinder missed 3
+    """
+    from .missed import missed_skills
+    from .views import missed_text
+
+    with _open_existing(db) as index:
+        report = missed_skills(index, call)
+    typer.echo(json.dumps(report.to_json(), indent=2) if as_json else missed_text(report))
 
 
 def main() -> None:

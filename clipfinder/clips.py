@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .matching import Match
 from .records import Word
-from .subtitles import speaker_label
+from .subtitles import join_words, speaker_label
 
 DEFAULT_CLIP_SECONDS = 30.0
 # Of the spare time in a window, this share goes before the matched words: the moment that
@@ -93,16 +93,14 @@ def place_window(start_s: float, end_s: float, duration_s: float, length: float)
 
 def window_text(words: Sequence[Word], start: float, end: float) -> str:
     """The words inside a window as speaker-labelled lines ("Rep: ...")."""
-    lines: list[str] = []
-    speaker = None
+    runs: list[tuple[str, list[str]]] = []
     for w in words:
         if w.end <= start or w.start >= end:
             continue
-        if w.speaker != speaker:
-            lines.append(f"{speaker_label(w.speaker)}:")
-            speaker = w.speaker
-        lines[-1] += " " + w.text.strip()
-    return "\n".join(lines)
+        if not runs or runs[-1][0] != w.speaker:
+            runs.append((w.speaker, []))
+        runs[-1][1].append(w.text)
+    return "\n".join(f"{speaker_label(speaker)}: {join_words(texts)}" for speaker, texts in runs)
 
 
 def _groups(matches: list[Match], length: float) -> list[list[Match]]:
@@ -138,7 +136,9 @@ class _WordEdges:
         # Any word starting before t and ending after it? Words are short, so look back a few.
         return any(self.starts[j] < t < self.ends[j] for j in range(max(0, i - 8), i))
 
-    def snap(self, start: float, end: float, keep_start: float, keep_end: float, duration: float) -> tuple[float, float]:
+    def snap(
+        self, start: float, end: float, keep_start: float, keep_end: float, duration: float
+    ) -> tuple[float, float]:
         """Shift the window the least so neither end cuts a word; keep length when possible."""
         if not self.inside_word(start) and not self.inside_word(end):
             return start, end

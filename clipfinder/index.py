@@ -111,9 +111,19 @@ def _m002_clips(db: sqlite_utils.Database) -> None:
     db.table("settings").create({"key": str, "value": str}, pk="key")
     db.table("clips").create(
         {
-            "id": int, "call_id": int, "skill": str, "start_s": float, "end_s": float, "score": float,
-            "rank": float, "phrase": str, "speaker": str, "match_start_s": float, "match_end_s": float,
-            "matches": int, "text": str,
+            "id": int,
+            "call_id": int,
+            "skill": str,
+            "start_s": float,
+            "end_s": float,
+            "score": float,
+            "rank": float,
+            "phrase": str,
+            "speaker": str,
+            "match_start_s": float,
+            "match_end_s": float,
+            "matches": int,
+            "text": str,
         },
         pk="id",
         foreign_keys=[("call_id", "calls", "id")],
@@ -124,9 +134,19 @@ def _m002_clips(db: sqlite_utils.Database) -> None:
     db.execute("create virtual table clips_fts_vocab using fts5vocab(clips_fts, 'row')")
     db.table("matches").create(
         {
-            "id": int, "call_id": int, "clip_id": int, "skill": str, "phrase": str, "score": float,
-            "speaker": str, "start_s": float, "end_s": float, "word_start": int, "word_end": int,
-            "sentence": str, "in_question": int,
+            "id": int,
+            "call_id": int,
+            "clip_id": int,
+            "skill": str,
+            "phrase": str,
+            "score": float,
+            "speaker": str,
+            "start_s": float,
+            "end_s": float,
+            "word_start": int,
+            "word_end": int,
+            "sentence": str,
+            "in_question": int,
         },
         pk="id",
         foreign_keys=[("call_id", "calls", "id")],
@@ -198,9 +218,7 @@ class Index:
         row = self.db.execute("select * from calls where sha256 = ?", [sha256]).fetchone()
         return self._call(row) if row else None
 
-    def write_call(
-        self, transcript: Transcript, meta: CallMeta, metrics: Metrics, clips: Sequence[Clip] = ()
-    ) -> int:
+    def write_call(self, transcript: Transcript, meta: CallMeta, metrics: Metrics, clips: Sequence[Clip] = ()) -> int:
         """Store one call with its segments, words, metrics and clips in a single transaction.
 
         A call with the same bytes (re-ingest with --force) or at the same path (the recording
@@ -290,19 +308,36 @@ class Index:
         for clip in clips:
             best = clip.best
             row: dict[str, Any] = {
-                "call_id": call_id, "skill": clip.skill, "start_s": clip.start_s, "end_s": clip.end_s,
-                "score": clip.score, "rank": clip.rank, "phrase": best.phrase, "speaker": best.speaker,
+                "call_id": call_id,
+                "skill": clip.skill,
+                "start_s": clip.start_s,
+                "end_s": clip.end_s,
+                "score": clip.score,
+                "rank": clip.rank,
+                "phrase": best.phrase,
+                "speaker": best.speaker,
                 "match_start_s": min(m.start_s for m in clip.matches),
-                "match_end_s": max(m.end_s for m in clip.matches), "matches": len(clip.matches), "text": clip.text,
+                "match_end_s": max(m.end_s for m in clip.matches),
+                "matches": len(clip.matches),
+                "text": clip.text,
             }
             reuse = old.pop((clip.skill, round(clip.start_s, 1)), None)
             row["id"] = reuse if reuse is not None else self._new_clip_id()
             clip_id = self.db.table("clips").insert(row).last_pk
             self.db.table("matches").insert_all(
                 {
-                    "call_id": call_id, "clip_id": clip_id, "skill": m.skill, "phrase": m.phrase, "score": m.score,
-                    "speaker": m.speaker, "start_s": m.start_s, "end_s": m.end_s, "word_start": m.word_start,
-                    "word_end": m.word_end, "sentence": m.sentence, "in_question": int(m.in_question),
+                    "call_id": call_id,
+                    "clip_id": clip_id,
+                    "skill": m.skill,
+                    "phrase": m.phrase,
+                    "score": m.score,
+                    "speaker": m.speaker,
+                    "start_s": m.start_s,
+                    "end_s": m.end_s,
+                    "word_start": m.word_start,
+                    "word_end": m.word_end,
+                    "sentence": m.sentence,
+                    "in_question": int(m.in_question),
                 }
                 for m in clip.matches
             )

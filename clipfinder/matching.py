@@ -20,6 +20,7 @@ import numpy as np
 
 from .records import ROLES, UNKNOWN, Word
 from .rubric import Rubric, Skill, normalise_words
+from .subtitles import join_words
 
 # The least similarity (0-1) each phrase word needs with the transcript word it is aligned with.
 WORD_FLOOR = 0.6
@@ -195,7 +196,7 @@ def _sentences(words: Sequence[Word]) -> list[tuple[str, bool]]:
             first = i + 1
     out: list[tuple[str, bool]] = []
     for a, b in spans:
-        text = " ".join(w.text.strip() for w in words[a : b + 1])
+        text = join_words(w.text for w in words[a : b + 1])
         question = text.rstrip("\"')”’").endswith("?")
         out.extend([(text, question)] * (b - a + 1))
     return out

@@ -56,7 +56,11 @@ def settle_rubric(index: Index, rubric_path: Path | None, clip_seconds: float | 
     call is re-matched with it and it is stored, all in one transaction."""
     rubric = load_rubric(rubric_path) if rubric_path is not None else stored_rubric(index)
     seconds = check_clip_seconds(clip_seconds) if clip_seconds is not None else stored_clip_seconds(index)
-    if rubric.text != index.setting(RUBRIC_TEXT) or seconds != stored_clip_seconds(index) or index.setting(CLIP_SECONDS) is None:
+    if (
+        rubric.text != index.setting(RUBRIC_TEXT)
+        or seconds != stored_clip_seconds(index)
+        or index.setting(CLIP_SECONDS) is None
+    ):
         rematch(index, rubric, seconds)
     return rubric, seconds
 

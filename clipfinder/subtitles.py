@@ -7,13 +7,24 @@ exported clip's subtitles (clip-relative times).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 
 from .errors import BadInput
 from .records import Segment
 
 FORMATS = ("txt", "srt", "vtt", "json")
+
+
+def join_words(texts: Iterable[str]) -> str:
+    """Words back into text: a space between words, none before a piece like "-tech" or "'s"."""
+    out = ""
+    for text in texts:
+        text = text.strip()
+        if out and text and not text.startswith(("-", "'", ",", ".", "?", "!", "%")):
+            out += " "
+        out += text
+    return out
 
 
 def speaker_label(speaker: str) -> str:

@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from .index import Index
+from .missed import MissedReport
 from .records import PROSPECT, REP, Call
+from .search import ClipHit
 from .stats import ANCHOR_DISCOVERY_QUESTIONS, ANCHOR_TALK_RATIO
-from .subtitles import clock
+from .subtitles import clock, speaker_label
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -140,3 +142,71 @@ def _questions(q: dict[str, int | None]) -> str:
     if q.get(REP) is None:
         return f"?{q.get('unknown', 0)}"
     return f"{q[REP]}/{q[PROSPECT]}"
+
+
+def search_table(hits: list[ClipHit]) -> str:
+    if not hits:
+        return "No clips found."
+    rows = [
+        (
+            h.clip_id,
+            h.date[:10],
+            h.rep,
+            h.account or "-",
+            h.skill,
+            f"{clock(h.start_s, hours=False)}-{clock(h.end_s, hours=False)}",
+            f"{h.score:.0f}",
+            _excerpt(h),
+        )
+        for h in hits
+    ]
+    return table(("clip", "date", "rep", "account", "skill", "window", "score", "moment"), rows)
+
+
+def _excerpt(hit: ClipHit) -> str:
+    return f'@{clock(hit.match_start_s, hours=False)} [{speaker_label(hit.speaker)}] "{hit.phrase}"'
+
+
+def skills_table(index: Index, as_json: bool) -> str:
+    import json
+
+    from .rematch import stored_rubric
+
+    rubric = stored_rubric(index)
+    counts = dict(index.db.execute("select skill, count(*) from clips group by skill").fetchall())
+    items = [
+        {
+            "id": s.id,
+            "name": s.name,
+            "speaker": s.speaker,
+            "expected": s.expected,
+            "clips": counts.get(s.id, 0),
+            "phrases": list(s.phrases),
+            "threshold": s.threshold,
+            "description": s.description,
+        }
+        for s in rubric.skills
+    ]
+    if as_json:
+        return json.dumps(items, indent=2)
+    rows = [(i["id"], i["name"], i["speaker"], "yes" if i["expected"] else "", i["clips"]) for i in items]
+    return f"Rubric: {rubric.source}\n" + table(("skill", "name", "said by", "expected", "clips"), rows)
+
+
+def missed_text(report: MissedReport) -> str:
+    c = report.call
+    when = c.date[:16].replace("T", " ")
+    head = f"Call {c.id}: {c.rep}, {c.account or 'no account'}, {when}, {clock(c.duration_s, hours=False)}"
+    if report.missed:
+        lines = [f"  {s.id}: {s.name}" for s in report.missed]
+        body = "Expected skills that never came up:\n" + "\n".join(lines)
+    else:
+        body = "Every expected skill came up."
+    who = "The prospect" if c.layout == "stereo" else "Someone (mono call: speakers unknown)"
+    if report.prospect_last_s is None:
+        tail = "The prospect never spoke."
+    else:
+        left = max(0.0, c.duration_s - report.prospect_last_s)
+        tail = f"{who} last spoke at {clock(report.prospect_last_s, hours=False)}; the call ran {left:.0f} s more."
+    heard = ", ".join(report.heard) or "none"
+    return f"{head}\n{body}\nSkills heard: {heard}\n{tail}"

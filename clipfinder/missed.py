@@ -1,0 +1,46 @@
+"""The missed-skill view: expected skills that never came up on a call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .index import Index
+from .records import PROSPECT, UNKNOWN, Call
+from .rematch import stored_rubric
+from .rubric import Skill
+
+
+@dataclass(frozen=True)
+class MissedReport:
+    """What a call lacked, and where the prospect last spoke (for the no-next-step case)."""
+
+    call: Call
+    missed: tuple[Skill, ...]
+    heard: tuple[str, ...]
+    prospect_last_s: float | None  # end of the prospect's last word (any speaker's on a mono call)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "call_id": self.call.id,
+            "path": self.call.path,
+            "rep": self.call.rep,
+            "account": self.call.account,
+            "date": self.call.date,
+            "duration_s": self.call.duration_s,
+            "missed": [{"skill": s.id, "name": s.name} for s in self.missed],
+            "heard": list(self.heard),
+            "prospect_last_s": self.prospect_last_s,
+            "speakers_known": self.call.layout == "stereo",
+        }
+
+
+def missed_skills(index: Index, call_ref: str) -> MissedReport:
+    """The rubric's `expected` skills with no clip on the call."""
+    call = index.find_call(call_ref)
+    heard = {r[0] for r in index.db.execute("select distinct skill from clips where call_id = ?", [call.id])}
+    expected = tuple(s for s in stored_rubric(index).skills if s.expected and s.id not in heard)
+    speaker = PROSPECT if call.layout == "stereo" else UNKNOWN
+    row = index.db.execute(
+        "select max(end_s) from words where call_id = ? and speaker = ?", [call.id, speaker]
+    ).fetchone()
+    return MissedReport(call, expected, tuple(sorted(heard)), row[0])
