@@ -35,6 +35,7 @@ class Exported:
     clip: ClipHit
     audio: Path
     subtitles: Path | None
+    channels: tuple[str, ...] | None  # roles of the audio's channels, as in the recording
 
 
 def ffmpeg_binary() -> str:
@@ -76,7 +77,7 @@ def export_clips(
             subtitle_path = _inside(root, f"{stem}.{subtitles}")
             segments = clip_segments(index, clip)
             subtitle_path.write_text(render(segments, subtitles, offset=clip.start_s), encoding="utf-8")
-        done.append(Exported(clip, audio_path, subtitle_path))
+        done.append(Exported(clip, audio_path, subtitle_path, index.find_call(clip.call_id).channels))
     _inside(root, MANIFEST).write_text(json.dumps([_manifest_item(e) for e in done], indent=2) + "\n")
     return done
 
@@ -86,7 +87,8 @@ def cut_audio(source: Path, start_s: float, end_s: float, target: Path, fmt: str
     if not source.exists():
         raise BadInput(f"the recording {source} is no longer there; re-ingest it from its new place")
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # pydub warns about ffmpeg before we point it at one
+        # pydub warns about ffmpeg before we point it at one, and about audioop on new Pythons.
+        warnings.simplefilter("ignore")
         from pydub import AudioSegment
     samples, rate = decode_window(source, start_s, end_s)
     segment = AudioSegment(data=samples.tobytes(), sample_width=2, frame_rate=rate, channels=samples.shape[1])

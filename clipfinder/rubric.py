@@ -199,5 +199,6 @@ def normalise_words(text: str) -> list[str]:
     for pattern, replacement in _CONTRACTIONS:
         text = pattern.sub(replacement, text)
     text = re.sub(r"[-/\u2013\u2014]", " ", text)
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # 10,000 -> 10000
     text = re.sub(r"\b\d{1,3}\b", lambda m: number_words(int(m.group())), text)
     return [w.strip("'") for w in re.sub(r"[^a-z0-9' ]+", " ", text).split() if w.strip("'")]

@@ -31,6 +31,17 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
 
 
 @pytest.fixture
+def db_copy(ingested, tmp_path: Path) -> Path:
+    """A private copy of the session's ingested index, for tests that change it."""
+    db, _ = ingested
+    with Index(db) as index:
+        index.db.execute("pragma wal_checkpoint(full)")
+    copy = tmp_path / "copy.db"
+    shutil.copy(db, copy)
+    return copy
+
+
+@pytest.fixture
 def calls_copy(tmp_path: Path) -> Path:
     """A writable copy of fixtures/calls."""
     target = tmp_path / "calls"
@@ -41,3 +52,24 @@ def calls_copy(tmp_path: Path) -> Path:
 def words(*spans: tuple[str, float, float], text: str = "word") -> list[Word]:
     """Hand-built words: (speaker, start, end) each."""
     return [Word(start, end, text, 0.9, speaker) for speaker, start, end in spans]
+
+
+def add_call(index, lines, *, rep="alice", account="Acme", date="2026-11-16", name=None):
+    """Index a hand-made call: `lines` is [(speaker, text)], one segment each, 0.4 s per word."""
+    from clipfinder.metrics import compute_metrics
+    from clipfinder.records import CallMeta, Segment, Transcript
+
+    segments, t = [], 0.0
+    for speaker, text in lines:
+        ws = []
+        for token in text.split():
+            ws.append(Word(round(t, 2), round(t + 0.3, 2), token, 0.9, speaker))
+            t += 0.4
+        segments.append(Segment(ws[0].start, ws[-1].end, text, speaker, tuple(ws), 0 if speaker == "rep" else 1))
+        t += 1.0
+    name = name or f"{rep}-{account}-{date}-{len(lines)}-{lines[0][1][:10]}"
+    sha = __import__("hashlib").sha256(name.encode()).hexdigest()
+    transcript = Transcript(f"/calls/{name}.wav", sha, t + 1.0, "stereo", tuple(segments), "tiny.en", "en")
+    words_ = transcript.words
+    meta = CallMeta(rep=rep, date=date, account=account, channels=("rep", "prospect"))
+    return index.write_call(transcript, meta, compute_metrics(words_, list(segments), transcript.duration_s))

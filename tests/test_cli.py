@@ -21,7 +21,7 @@ def run(*args: str, env: dict | None = None):
 def test_every_command_has_help_with_an_example():
     from scripts.cli_reference import help_text
 
-    for command in ("ingest", "calls", "stats", "transcript"):
+    for command in ("ingest", "calls", "stats", "transcript", "rematch", "skills", "search", "export", "missed"):
         assert "Example: clipfinder " + command in help_text([command])
 
 
@@ -142,3 +142,68 @@ def test_db_from_environment(ingested):
     db, _ = ingested
     result = run("calls", env={"CLIPFINDER_DB": str(db)})
     assert result.exit_code == 0 and "acme-discovery" in result.output
+
+
+def test_search_table_and_json(ingested):
+    db, _ = ingested
+    table = run("search", "--db", db, "--skill", "price-objection")
+    assert table.exit_code == 0
+    assert "price-objection" in table.output and "@00:" in table.output
+    items = json.loads(run("search", "--db", db, "--json", "--rep", "alice", "--skill", "competitor").output)
+    assert len(items) == 1 and items[0]["account"] == "Globex"
+    assert json.loads(run("search", "zebra", "--db", db, "--json").output) == []
+    weird = run("search", '"(price OR -budget*', "--db", db)
+    assert weird.exit_code == 0 and "Traceback" not in weird.output
+
+
+def test_skills_and_missed(ingested):
+    db, _ = ingested
+    skills = run("skills", "--db", db)
+    assert skills.exit_code == 0 and "next-steps" in skills.output and "default rubric" in skills.output
+    path = str(CALLS.resolve() / "bob" / "initech-followup.flac")
+    missed = run("missed", path, "--db", db)
+    assert missed.exit_code == 0
+    assert "discovery: Open discovery questions" in missed.output and "last spoke at 00:3" in missed.output
+    data = json.loads(run("missed", path, "--db", db, "--json").output)
+    assert [m["skill"] for m in data["missed"]] == ["discovery"]
+    assert 30 < data["prospect_last_s"] <= data["duration_s"]
+
+
+def test_rematch_with_a_bad_rubric_changes_nothing(db_copy, tmp_path):
+    db = db_copy
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[skill]]\nid = "x"\nspeaker = "manager"\nphrases = ["hi"]\n')
+    before = run("search", "--db", db, "--json", "--limit", "100").output
+    result = run("rematch", "--db", db, "--rubric", bad)
+    assert result.exit_code == 1
+    assert f"Error: {bad}: skill 'x': field 'speaker'" in result.output
+    assert run("search", "--db", db, "--json", "--limit", "100").output == before
+
+
+def test_rematch_with_a_new_rubric_and_back(db_copy, tmp_path):
+    db = db_copy
+    custom = tmp_path / "team.toml"
+    custom.write_text('[[skill]]\nid = "renewals"\nspeaker = "any"\nphrases = ["renewal process"]\n')
+    result = run("rematch", "--db", db, "--rubric", custom)
+    assert result.exit_code == 0 and "4 calls re-matched" in result.output
+    items = json.loads(run("search", "--db", db, "--json").output)
+    assert {i["skill"] for i in items} == {"renewals"}
+    assert "renewals" in run("skills", "--db", db).output
+    from clipfinder.rubric import default_rubric_text
+
+    default = tmp_path / "default.toml"
+    default.write_text(default_rubric_text())
+    assert run("rematch", "--db", db, "--rubric", default).exit_code == 0
+    assert len(json.loads(run("search", "--db", db, "--json", "--limit", "100").output)) == 13
+
+
+def test_export_top_by_skill(ingested, tmp_path):
+    db, _ = ingested
+    result = run(
+        "export", "--db", db, "--skill", "next-steps", "--top", "2", "--out", tmp_path / "monday", "--format", "wav"
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 clip(s) exported" in result.output
+    assert len(list((tmp_path / "monday").glob("*.wav"))) == 2
+    both = run("export", "1", "--db", db, "--top", "2", "--out", tmp_path / "x")
+    assert both.exit_code == 1 and "not both" in both.output

@@ -1,0 +1,90 @@
+import pytest
+
+from clipfinder.errors import BadInput
+from clipfinder.rubric import DEFAULT_THRESHOLD, load_rubric, normalise_words, parse_rubric
+
+GOOD = """
+[[skill]]
+id = "next-steps"
+name = "Asking for next steps"
+speaker = "rep"
+phrases = ["schedule a follow up"]
+threshold = 88
+in_question = true
+expected = true
+"""
+
+
+def test_default_rubric_has_the_sales_skills():
+    rubric = load_rubric()
+    ids = [s.id for s in rubric.skills]
+    for skill in ("discovery", "pain", "decision-process", "price-objection", "competitor", "next-steps"):
+        assert skill in ids
+    assert all(s.description for s in rubric.skills)
+    assert rubric.skill("price-objection").speaker == "prospect"
+    assert {s.id for s in rubric.skills if s.expected} == {"discovery", "next-steps"}
+
+
+def test_fields_are_read():
+    skill = parse_rubric(GOOD, "team.toml").skills[0]
+    assert (skill.id, skill.speaker, skill.threshold, skill.in_question, skill.expected) == (
+        "next-steps",
+        "rep",
+        88,
+        True,
+        True,
+    )
+    minimal = parse_rubric('[[skill]]\nid = "x"\nphrases = ["hi there"]\n', "m.toml").skills[0]
+    assert (minimal.speaker, minimal.threshold, minimal.name) == ("any", DEFAULT_THRESHOLD, "x")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (('phrases = ["schedule a follow up"]', 'phrases = ["a"]\ncolour = "red"'), "colour"),
+        (('phrases = ["schedule a follow up"]', "phrases = []"), "phrases"),
+        (('phrases = ["schedule a follow up"]', 'phrases = ["..."]'), "phrases"),
+        (('speaker = "rep"', 'speaker = "manager"'), "speaker"),
+        (("threshold = 88", "threshold = 101"), "threshold"),
+        (("threshold = 88", "threshold = -1"), "threshold"),
+        (("threshold = 88", 'threshold = "high"'), "threshold"),
+        (("in_question = true", 'in_question = "yes"'), "in_question"),
+    ],
+)
+def test_bad_fields_name_the_file_skill_and_field(change, field):
+    text = GOOD.replace(*change)
+    with pytest.raises(BadInput) as err:
+        parse_rubric(text, "team.toml")
+    message = str(err.value)
+    assert message.startswith("team.toml: skill 'next-steps': field '" + field + "'")
+
+
+def test_duplicate_ids_bad_toml_and_empty_rubric_are_rejected():
+    with pytest.raises(BadInput, match="skill 'next-steps': field 'id': duplicate"):
+        parse_rubric(GOOD + GOOD, "team.toml")
+    with pytest.raises(BadInput, match="team.toml: not valid TOML"):
+        parse_rubric("[[skill]\nid=", "team.toml")
+    with pytest.raises(BadInput, match="no skills"):
+        parse_rubric("", "team.toml")
+    with pytest.raises(BadInput, match="field 'id'"):
+        parse_rubric('[[skill]]\nid = "Next Steps!"\nphrases = ["x"]\n', "team.toml")
+
+
+def test_missing_rubric_file(tmp_path):
+    with pytest.raises(BadInput, match="cannot read the rubric"):
+        load_rubric(tmp_path / "none.toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Follow-up,", ["follow", "up"]),
+        ("We DON'T have the budget.", ["we", "do", "not", "have", "the", "budget"]),
+        ("We can\u2019t", ["we", "can", "not"]),
+        ("book 30 minutes", ["book", "thirty", "minutes"]),
+        ("over 10,000 or 7", ["over", "10000", "or", "seven"]),
+        ("\u201cWalk me thru\u201d", ["walk", "me", "thru"]),
+    ],
+)
+def test_normalise_words(text, words):
+    assert normalise_words(text) == words
