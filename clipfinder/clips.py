@@ -23,6 +23,8 @@ SNAP_RANGE_S = 3.0
 # Ranking: a clip's best match score, lowered by up to this share when the moment sits far from
 # the middle of the window (the window was pushed against the start or end of the recording).
 CENTRALITY_WEIGHT = 0.15
+# No word lasts longer than this (seconds): how far back to look for words reaching into a window.
+LONGEST_WORD_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -92,10 +94,13 @@ def place_window(start_s: float, end_s: float, duration_s: float, length: float)
 
 
 def window_text(words: Sequence[Word], start: float, end: float) -> str:
-    """The words inside a window as speaker-labelled lines ("Rep: ...")."""
+    """The words inside a window as speaker-labelled lines ("Rep: ..."). `words` are in time order."""
+    first = bisect.bisect_left(words, start - LONGEST_WORD_S, key=lambda w: w.start)
     runs: list[tuple[str, list[str]]] = []
-    for w in words:
-        if w.end <= start or w.start >= end:
+    for w in words[first:]:
+        if w.start >= end:
+            break
+        if w.end <= start:
             continue
         if not runs or runs[-1][0] != w.speaker:
             runs.append((w.speaker, []))

@@ -305,49 +305,44 @@ class Index:
         }
         self.db.execute("delete from matches where call_id = ?", [call_id])
         self.db.execute("delete from clips where call_id = ?", [call_id])
-        for clip in clips:
-            best = clip.best
-            row: dict[str, Any] = {
-                "call_id": call_id,
-                "skill": clip.skill,
-                "start_s": clip.start_s,
-                "end_s": clip.end_s,
-                "score": clip.score,
-                "rank": clip.rank,
-                "phrase": best.phrase,
-                "speaker": best.speaker,
-                "match_start_s": min(m.start_s for m in clip.matches),
-                "match_end_s": max(m.end_s for m in clip.matches),
-                "matches": len(clip.matches),
-                "text": clip.text,
-            }
-            reuse = old.pop((clip.skill, round(clip.start_s, 1)), None)
-            row["id"] = reuse if reuse is not None else self._new_clip_id()
-            clip_id = self.db.table("clips").insert(row).last_pk
-            self.db.table("matches").insert_all(
-                {
-                    "call_id": call_id,
-                    "clip_id": clip_id,
-                    "skill": m.skill,
-                    "phrase": m.phrase,
-                    "score": m.score,
-                    "speaker": m.speaker,
-                    "start_s": m.start_s,
-                    "end_s": m.end_s,
-                    "word_start": m.word_start,
-                    "word_end": m.word_end,
-                    "sentence": m.sentence,
-                    "in_question": int(m.in_question),
-                }
+        if not clips:
+            return
+        ids = [old.pop((clip.skill, round(clip.start_s, 1)), None) for clip in clips]
+        fresh = self._new_clip_ids(sum(1 for i in ids if i is None))
+        ids = [i if i is not None else next(fresh) for i in ids]
+        self.db.conn.executemany(
+            "insert into clips (id, call_id, skill, start_s, end_s, score, rank, phrase, speaker, match_start_s, "
+            "match_end_s, matches, text) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    clip_id, call_id, clip.skill, clip.start_s, clip.end_s, clip.score, clip.rank, clip.best.phrase,
+                    clip.best.speaker, min(m.start_s for m in clip.matches), max(m.end_s for m in clip.matches),
+                    len(clip.matches), clip.text,
+                )
+                for clip_id, clip in zip(ids, clips)
+            ],
+        )
+        self.db.conn.executemany(
+            "insert into matches (call_id, clip_id, skill, phrase, score, speaker, start_s, end_s, word_start, "
+            "word_end, sentence, in_question) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    call_id, clip_id, m.skill, m.phrase, m.score, m.speaker, m.start_s, m.end_s, m.word_start,
+                    m.word_end, m.sentence, int(m.in_question),
+                )
+                for clip_id, clip in zip(ids, clips)
                 for m in clip.matches
-            )
+            ],
+        )
 
-    def _new_clip_id(self) -> int:
-        """Ids are never handed out twice, even after the clip that had one is gone."""
+    def _new_clip_ids(self, count: int) -> Iterator[int]:
+        """`count` clip ids never handed out before, even to a clip that is gone since."""
+        if count == 0:
+            return iter(())
         row = self.db.execute("select max(id) from clips").fetchone()
-        next_id = max(int(row[0] or 0), int(self.setting("last_clip_id") or 0)) + 1
-        self.set_setting("last_clip_id", str(next_id))
-        return next_id
+        first = max(int(row[0] or 0), int(self.setting("last_clip_id") or 0)) + 1
+        self.set_setting("last_clip_id", str(first + count - 1))
+        return iter(range(first, first + count))
 
     def setting(self, key: str) -> str | None:
         row = self.db.execute("select value from settings where key = ?", [key]).fetchone()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .records import ROLES, UNKNOWN, Word
+from .records import ROLES, Word
 from .rubric import Rubric, Skill, normalise_words
 from .subtitles import join_words
 
@@ -34,7 +34,7 @@ JOINED_FLOOR = 0.9
 DROPPABLE = frozenset("a an the it that this to of for is are so just really".split())
 MIN_WORDS_TO_DROP = 4
 DROPPED_WORD_CREDIT = 0.5
-# Sentences end at . ? ! and also where the speaker changes or pauses this long (seconds).
+# A sentence also ends where the speaker pauses this long (seconds).
 SENTENCE_PAUSE_S = 1.5
 
 
@@ -55,13 +55,17 @@ class Match:
 
 
 @dataclass(frozen=True)
-class _Variant:
-    skill: int
-    phrase: str
-    tokens: np.ndarray  # row indices into the similarity matrix
-    floors: np.ndarray  # least similarity each position needs
-    length: int  # the mean's denominator: the form's words plus any it leaves out
-    credit: float  # similarity credited for the words this form leaves out
+class _Forms:
+    """All phrase forms of one word count, as arrays, so they are scored together."""
+
+    skill: np.ndarray  # (forms,) index of the form's skill in the rubric
+    phrase: list[str]  # (forms,) the phrase as written in the rubric
+    tokens: np.ndarray  # (forms, words) row indices into the similarity matrix
+    floors: np.ndarray  # (forms, words) least similarity each word needs
+    length: np.ndarray  # (forms,) the mean's denominator: the form's words plus any it leaves out
+    credit: np.ndarray  # (forms,) similarity credited for the words the form leaves out
+    threshold: np.ndarray  # (forms,) the skill's threshold
+    speaker: np.ndarray  # (forms,) role code the skill needs, or ANY_SPEAKER
 
 
 class Matcher:
@@ -70,54 +74,73 @@ class Matcher:
     def __init__(self, rubric: Rubric) -> None:
         self.rubric = rubric
         rows: dict[str, int] = {}
-        variants: list[_Variant] = []
+        by_length: dict[int, list[tuple[int, str, list[int], list[float], int]]] = {}
         for skill_index, skill in enumerate(rubric.skills):
             for phrase in skill.phrases:
-                written = normalise_words(phrase)
-                for tokens, joined, dropped in _spellings(written):
-                    ids = np.array([rows.setdefault(t, len(rows)) for t in tokens], dtype=np.intp)
-                    floors = np.where(np.arange(len(tokens)) == joined, JOINED_FLOOR, WORD_FLOOR)
-                    length = len(tokens) + dropped
-                    credit = dropped * DROPPED_WORD_CREDIT
-                    variants.append(_Variant(skill_index, phrase, ids, floors.astype(np.float32), length, credit))
-        self._variants = variants
+                for tokens, joined, dropped in _spellings(normalise_words(phrase)):
+                    ids = [rows.setdefault(t, len(rows)) for t in tokens]
+                    floors = [JOINED_FLOOR if i == joined else WORD_FLOOR for i in range(len(tokens))]
+                    by_length.setdefault(len(tokens), []).append((skill_index, phrase, ids, floors, dropped))
+        self._groups = [self._forms(items) for _, items in sorted(by_length.items())]
         self._phrase_words = list(rows)
         self._columns: dict[str, int] = {}
+        self._normalised: dict[str, list[str]] = {}
         self._sim = np.zeros((len(rows), 0), dtype=np.float32)
+
+    def _forms(self, items: list[tuple[int, str, list[int], list[float], int]]) -> _Forms:
+        skills = self.rubric.skills
+        dropped = np.array([d for *_, d in items], dtype=np.float32)
+        return _Forms(
+            skill=np.array([s for s, *_ in items], dtype=np.intp),
+            phrase=[p for _, p, *_ in items],
+            tokens=np.array([ids for _, _, ids, _, _ in items], dtype=np.intp),
+            floors=np.array([f for _, _, _, f, _ in items], dtype=np.float32),
+            length=np.array([len(ids) for _, _, ids, _, _ in items], dtype=np.float32) + dropped,
+            credit=dropped * DROPPED_WORD_CREDIT,
+            threshold=np.array([skills[s].threshold for s, *_ in items], dtype=np.float32),
+            speaker=np.array([_skill_speaker(skills[s]) for s, *_ in items], dtype=np.int8),
+        )
 
     def match(self, words: Sequence[Word]) -> list[Match]:
         """All rubric matches in a call's time-ordered words, best first within each skill."""
-        tokens, token_word = _tokens(words)
+        tokens, token_word = self._tokens(words)
         if not tokens:
             return []
         ids = self._ids(tokens)
-        speakers = np.array([_speaker_code(words[i].speaker) for i in token_word], dtype=np.int8)
+        codes = np.array([_speaker_code(w.speaker) for w in words], dtype=np.int8)
+        speakers = codes[np.array(token_word, dtype=np.intp)]
         runs = np.cumsum(np.concatenate(([0], speakers[1:] != speakers[:-1])))
-        sentences = _sentences(words)
         found: list[Match] = []
         count = len(tokens)
-        for variant in self._variants:
-            n = len(variant.tokens)
+        for forms in self._groups:
+            n = forms.tokens.shape[1]
             if n > count:
                 continue
-            skill = self.rubric.skills[variant.skill]
             positions = count - n + 1
-            rows = self._sim[variant.tokens]
-            per_word = np.stack([rows[k, ids[k : k + positions]] for k in range(n)])
-            score = (per_word.sum(axis=0) + variant.credit) / variant.length * 100
-            ok = (score >= skill.threshold) & (per_word >= variant.floors[:, None]).all(axis=0)
-            ok &= runs[:positions] == runs[n - 1 :]
-            ok &= _speaker_ok(skill, speakers[:positions])
-            for start in np.flatnonzero(ok):
-                first, last = token_word[start], token_word[start + n - 1]
-                text, is_question = sentences[first]
+            # Only positions whose first word is close enough can match: score just those.
+            first_ok = self._sim[forms.tokens[:, 0]][:, ids[:positions]] >= forms.floors[:, :1]
+            form, start = np.nonzero(first_ok)
+            if len(form) == 0:
+                continue
+            at = start[:, None] + np.arange(n)
+            per_word = self._sim[forms.tokens[form], ids[at]]
+            score = (per_word.sum(axis=1) + forms.credit[form]) / forms.length[form] * 100
+            ok = (score >= forms.threshold[form]) & (per_word >= forms.floors[form]).all(axis=1)
+            ok &= runs[start] == runs[start + n - 1]
+            need = forms.speaker[form]
+            said = speakers[start]
+            ok &= (need == ANY_SPEAKER) | (said == need) | (said == UNKNOWN_CODE)
+            for f, s, value in zip(form[ok].tolist(), start[ok].tolist(), score[ok].tolist()):
+                skill = self.rubric.skills[forms.skill[f]]
+                first, last = token_word[s], token_word[s + n - 1]
+                text, is_question = _sentence(words, first)
                 if skill.in_question and not is_question:
                     continue
                 found.append(
                     Match(
                         skill=skill.id,
-                        phrase=variant.phrase,
-                        score=round(float(score[start]), 1),
+                        phrase=forms.phrase[f],
+                        score=round(value, 1),
                         speaker=words[first].speaker,
                         start_s=words[first].start,
                         end_s=words[last].end,
@@ -128,6 +151,19 @@ class Matcher:
                     )
                 )
         return _best_per_moment(found)
+
+    def _tokens(self, words: Sequence[Word]) -> tuple[list[str], list[int]]:
+        """Normalised tokens of the words, and the index of the word each token came from."""
+        tokens: list[str] = []
+        owner: list[int] = []
+        cache = self._normalised
+        for index, word in enumerate(words):
+            normal = cache.get(word.text)
+            if normal is None:
+                normal = cache[word.text] = normalise_words(word.text)
+            tokens.extend(normal)
+            owner.extend([index] * len(normal))
+        return tokens, owner
 
     def _ids(self, tokens: list[str]) -> np.ndarray:
         """Column of each token in the similarity matrix, scoring unseen tokens in one batch."""
@@ -159,47 +195,40 @@ def _spellings(tokens: list[str]) -> list[tuple[list[str], int, int]]:
     return forms
 
 
-def _tokens(words: Sequence[Word]) -> tuple[list[str], list[int]]:
-    """Normalised tokens of the words, and the index of the word each token came from."""
-    tokens: list[str] = []
-    owner: list[int] = []
-    for index, word in enumerate(words):
-        for token in normalise_words(word.text):
-            tokens.append(token)
-            owner.append(index)
-    return tokens, owner
+ANY_SPEAKER = -2
+UNKNOWN_CODE = -1
 
 
 def _speaker_code(speaker: str) -> int:
-    return ROLES.index(speaker) if speaker in ROLES else -1
+    return ROLES.index(speaker) if speaker in ROLES else UNKNOWN_CODE
 
 
-def _speaker_ok(skill: Skill, codes: np.ndarray) -> np.ndarray:
-    """Words of the skill's speaker; a call whose speakers are unknown (mono) matches any skill."""
-    if skill.speaker == "any":
-        return np.ones(len(codes), dtype=bool)
-    return (codes == ROLES.index(skill.speaker)) | (codes == _speaker_code(UNKNOWN))
+def _skill_speaker(skill: Skill) -> int:
+    """Who must have said a skill's phrase; words of an unknown speaker (mono) match any skill."""
+    return ANY_SPEAKER if skill.speaker == "any" else ROLES.index(skill.speaker)
 
 
-def _sentences(words: Sequence[Word]) -> list[tuple[str, bool]]:
-    """For each word, the text of its sentence and whether that sentence is a question."""
-    spans: list[tuple[int, int]] = []
-    first = 0
-    for i, word in enumerate(words):
-        last = i == len(words) - 1
-        ends = word.text.rstrip("\"')”’").endswith((".", "?", "!"))
-        if not last:
-            nxt = words[i + 1]
-            ends = ends or nxt.speaker != word.speaker or nxt.start - word.end > SENTENCE_PAUSE_S
-        if ends or last:
-            spans.append((first, i))
-            first = i + 1
-    out: list[tuple[str, bool]] = []
-    for a, b in spans:
-        text = join_words(w.text for w in words[a : b + 1])
-        question = text.rstrip("\"')”’").endswith("?")
-        out.extend([(text, question)] * (b - a + 1))
-    return out
+def _sentence(words: Sequence[Word], index: int) -> tuple[str, bool]:
+    """The sentence holding words[index], and whether it is a question.
+
+    Sentences end at . ? ! and also where the speaker changes or pauses SENTENCE_PAUSE_S.
+    """
+
+    def ends_after(i: int) -> bool:
+        word = words[i]
+        if word.text.rstrip("\"')”’").endswith((".", "?", "!")) or i == len(words) - 1:
+            return True
+        nxt = words[i + 1]
+        return nxt.speaker != word.speaker or nxt.start - word.end > SENTENCE_PAUSE_S
+
+    first = index
+    while first > 0 and not ends_after(first - 1):
+        first -= 1
+    last = index
+    while not ends_after(last):
+        last += 1
+    text = join_words(w.text for w in words[first : last + 1])
+    return text, text.rstrip("\"')”’").endswith("?")
 
 
 def _best_per_moment(found: list[Match]) -> list[Match]:

@@ -10,12 +10,14 @@ UNKNOWN = "unknown"
 ROLES = (REP, PROSPECT)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Word:
     """One transcribed word with its time span (seconds from the call's start) and speaker.
 
     `timed` is False when the model gave no usable timestamps for the word and its span was
     estimated from its neighbours (see `transcribe.repair_word_times`).
+    Not frozen, only because a frozen dataclass is four times slower to build and an index
+    rematch builds millions of these; treat it as read-only all the same.
     """
 
     start: float

@@ -7,6 +7,7 @@ exported clip's subtitles (clip-relative times).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 
@@ -14,17 +15,12 @@ from .errors import BadInput
 from .records import Segment
 
 FORMATS = ("txt", "srt", "vtt", "json")
+_NO_SPACE_BEFORE = re.compile(r" +(?=[-',.?!%])")
 
 
 def join_words(texts: Iterable[str]) -> str:
     """Words back into text: a space between words, none before a piece like "-tech" or "'s"."""
-    out = ""
-    for text in texts:
-        text = text.strip()
-        if out and text and not text.startswith(("-", "'", ",", ".", "?", "!", "%")):
-            out += " "
-        out += text
-    return out
+    return _NO_SPACE_BEFORE.sub("", " ".join(t.strip() for t in texts))
 
 
 def speaker_label(speaker: str) -> str:

@@ -1,21 +1,29 @@
-"""`make bench`: speed and memory of clipfinder on this machine, beside the bare baseline.
+"""`make bench`: speed and memory of clipfinder on this machine, beside the bare baselines.
 
-Ingest: a corpus of longer stereo calls built from the fixture calls, ingested with 1 worker
-(all cores to one process) and with 2 workers (one core each), against plain faster-whisper
-transcribing the same channels in one process with no clipfinder around it.
-Prints a report; the figures in docs/performance.md come from it.
+- ingest: longer stereo calls built from the fixture calls, with 1 and 2 workers, against plain
+  faster-whisper on the same channels.
+- matching: rubric matching + clip building per call-hour of transcript (fixture words tiled).
+- rematch: `rematch` over an index of 1,000 synthetic call transcripts made of the fixtures' words.
+- search: latency (median, p95) of typical queries over an index of 10,000 calls.
+- export: one 30 s clip from a 60-minute recording, against decoding the whole file.
+
+Prints a report; the figures in docs/performance.md come from it. `--only NAME` runs one part.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +31,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from clipfinder.audio import SAMPLE_RATE, decode  # noqa: E402
+from clipfinder import Index, ingest  # noqa: E402
+from clipfinder.audio import SAMPLE_RATE, decode, probe  # noqa: E402
+from clipfinder.clips import build_clips  # noqa: E402
+from clipfinder.matching import Matcher  # noqa: E402
+from clipfinder.metrics import compute_metrics  # noqa: E402
+from clipfinder.records import CallMeta, Segment, Transcript, Word  # noqa: E402
+from clipfinder.rematch import rematch  # noqa: E402
+from clipfinder.rubric import load_rubric  # noqa: E402
+from clipfinder.search import search  # noqa: E402
 from tests.audio_helpers import write_wav  # noqa: E402
 
 STEREO = ["alice/acme-discovery.wav", "alice/globex-pricing.mp3", "bob/initech-followup.flac"]
@@ -107,12 +123,184 @@ def timed_ingest(folder: Path, workers: int) -> tuple[float, float]:
     return elapsed, peak_mb
 
 
+def fixture_words() -> list[list[Word]]:
+    """The fixture calls' words, from one real ingest (the raw material for synthetic transcripts)."""
+    with tempfile.TemporaryDirectory() as tmp, Index(Path(tmp) / "f.db") as index:
+        ingest([ROOT / "fixtures" / "calls"], index)
+        return [index.words(c.id) for c in index.calls()]
+
+
+def synthetic_words(
+    pieces: list[list[Word]], minutes: float, seed: int, scripted_every_s: float = 0.0
+) -> tuple[list[Word], float]:
+    """A call of about `minutes` made of fixture transcripts one after another, in a seeded order.
+
+    With `scripted_every_s`, only about one fixture transcript in that many seconds keeps its
+    word order (and so its skill moments); the others have the words of each speaker's turn
+    shuffled, which keeps the vocabulary, timing and turn-taking of a call but breaks phrases,
+    as in the ordinary talk between the moments a rubric looks for.
+    """
+    rng = random.Random(seed)
+    out: list[Word] = []
+    offset = 0.0
+    next_scripted = 0.0
+    while offset < minutes * 60:
+        piece = rng.choice(pieces)
+        scripted = scripted_every_s <= 0 or offset >= next_scripted
+        texts = [w.text for w in piece]
+        if not scripted:
+            texts = _shuffled_turns(piece, rng)
+        else:
+            next_scripted = offset + scripted_every_s
+        out.extend(
+            Word(w.start + offset, w.end + offset, text, w.probability, w.speaker) for w, text in zip(piece, texts)
+        )
+        offset += piece[-1].end + 1.0
+    return out, offset
+
+
+def _shuffled_turns(piece: list[Word], rng: random.Random) -> list[str]:
+    texts: list[str] = []
+    turn: list[str] = []
+    for i, w in enumerate(piece):
+        turn.append(w.text)
+        if i == len(piece) - 1 or piece[i + 1].speaker != w.speaker:
+            rng.shuffle(turn)
+            texts.extend(turn)
+            turn = []
+    return texts
+
+
+def store_synthetic(index: Index, words: list[Word], duration: float, number: int, rng: random.Random) -> None:
+    segments = []
+    for speaker in ("rep", "prospect"):
+        mine = [w for w in words if w.speaker == speaker]
+        for i in range(0, len(mine), 12):
+            chunk = tuple(mine[i : i + 12])
+            segments.append(Segment(chunk[0].start, chunk[-1].end, " ".join(w.text for w in chunk), speaker, chunk, 0))
+    segments.sort(key=lambda s: s.start)
+    transcript = Transcript(f"/synthetic/call{number:05d}.wav", f"{number:064x}", duration, "stereo", tuple(segments), "tiny.en", "en")
+    day = date(2026, 1, 1) + timedelta(days=rng.randrange(320))
+    meta = CallMeta(rep=f"rep{rng.randrange(25):02d}", date=day.isoformat(), account=f"Account {rng.randrange(400)}", channels=("rep", "prospect"))
+    index.write_call(transcript, meta, compute_metrics(transcript.words, segments, duration))
+
+
+def bench_matching(pieces: list[list[Word]]) -> None:
+    words, duration = synthetic_words(pieces, 60, seed=1)
+    matcher = Matcher(load_rubric())
+    matcher.match(words[:50])  # warm the rubric's own tables, as a long-running process would be
+    runs = []
+    for _ in range(5):
+        started = time.perf_counter()
+        matches = matcher.match(words)
+        clips = build_clips(matches, words, duration, 30.0)
+        runs.append(time.perf_counter() - started)
+    fresh = Matcher(load_rubric())
+    started = time.perf_counter()
+    fresh.match(words)
+    cold = time.perf_counter() - started
+    print(f"\n## matching + clips: 1 call-hour of transcript ({len(words)} words), default rubric")
+    print(f"median of 5: {statistics.median(runs) * 1000:.0f} ms ({len(matches)} matches, {len(clips)} clips); "
+          f"first call with a new matcher {cold * 1000:.0f} ms")
+
+
+def bench_rematch(pieces: list[list[Word]], calls: int, minutes: float, scripted_every_s: float) -> None:
+    rng = random.Random(7)
+    with tempfile.TemporaryDirectory() as tmp, Index(Path(tmp) / "r.db") as index:
+        words_total = 0
+        with index.db.atomic():
+            for number in range(calls):
+                words, duration = synthetic_words(pieces, minutes, seed=number, scripted_every_s=scripted_every_s)
+                words_total += len(words)
+                store_synthetic(index, words, duration, number, rng)
+        started = time.perf_counter()
+        report = rematch(index, load_rubric(), 30.0)
+        elapsed = time.perf_counter() - started
+    hours = calls * minutes / 60
+    density = f"one scripted fixture call every {scripted_every_s / 60:g} min" if scripted_every_s else "all scripted"
+    print(f"\n## rematch: {calls} synthetic calls of about {minutes:g} min ({hours:.0f} call-hours, {words_total} words; {density})")
+    print(f"{elapsed:.2f} s for {report.clips} clips / {report.matches} matches ({elapsed / hours * 1000:.0f} ms per call-hour)")
+
+
+def bench_search(pieces: list[list[Word]], calls: int, minutes: float) -> None:
+    rng = random.Random(11)
+    with tempfile.TemporaryDirectory() as tmp, Index(Path(tmp) / "s.db") as index:
+        with index.db.atomic():
+            for number in range(calls):
+                words, duration = synthetic_words(pieces, minutes, seed=number, scripted_every_s=300.0)
+                store_synthetic(index, words, duration, number, rng)
+        rematch(index, load_rubric(), 30.0)
+        clips = index.db.execute("select count(*) from clips").fetchone()[0]
+        queries = [
+            {"skill": "price-objection"},
+            {"skill": "next-steps", "rep": "rep03"},
+            {"rep": "rep07", "since": "2026-06-01"},
+            {"account": "Account 42"},
+            {"text": "calendar invite"},
+            {"text": "renewal", "skill": "pain"},
+            {"text": "objcetion"},  # typo: the fuzzy fallback
+            {"text": "price OR (budget*"},  # FTS syntax searched as text
+            {"skill": "discovery", "since": "2026-03-01", "until": "2026-04-30"},
+        ]
+        times: dict[int, list[float]] = {i: [] for i in range(len(queries))}
+        for _ in range(20):
+            for i, q in enumerate(queries):
+                started = time.perf_counter()
+                search(index, q.get("text"), **{k: v for k, v in q.items() if k != "text"})
+                times[i].append(time.perf_counter() - started)
+        every = sorted(t for ts in times.values() for t in ts)
+        print(f"\n## search: {calls} calls of about {minutes:g} min, {clips} clips; {len(every)} queries of {len(queries)} kinds")
+        print(f"median {statistics.median(every) * 1000:.1f} ms, p95 {every[int(len(every) * 0.95)] * 1000:.1f} ms, "
+              f"max {every[-1] * 1000:.1f} ms")
+        for i, q in enumerate(queries):
+            print(f"  {json.dumps(q):70} median {statistics.median(times[i]) * 1000:6.1f} ms")
+
+
+def bench_export() -> None:
+    from clipfinder.export import cut_audio, ffmpeg_binary
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        build_corpus(folder / "parts", 1, 5.0)
+        (part,) = list((folder / "parts").rglob("*.wav"))
+        hour = folder / "hour.mp3"
+        # 12 x 5 minutes -> one 60-minute stereo mp3
+        subprocess.run([ffmpeg_binary(), "-loglevel", "error", "-stream_loop", "11", "-i", str(part), "-b:a", "64k", str(hour)], check=True)
+        length = probe(hour).duration_s or 0
+        print(f"\n## export: one 30 s clip at minute 45 of a {length / 60:.0f}-minute stereo mp3")
+        runs = []
+        for fmt in ("mp3", "wav"):
+            started = time.perf_counter()
+            cut_audio(hour, 2700.0, 2730.0, folder / f"clip.{fmt}", fmt)
+            runs.append((fmt, time.perf_counter() - started))
+        started = time.perf_counter()
+        decode(hour)
+        whole = time.perf_counter() - started
+        for fmt, seconds in runs:
+            print(f"clipfinder cut to {fmt}: {seconds:.2f} s")
+        print(f"baseline, decoding the whole hour: {whole:.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=6)
     parser.add_argument("--minutes", type=float, default=2.0)
+    parser.add_argument("--only", choices=["ingest", "matching", "rematch", "search", "export"])
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    if args.only in (None, "matching", "rematch", "search"):
+        pieces = fixture_words()
+        if args.only in (None, "matching"):
+            bench_matching(pieces)
+        if args.only in (None, "rematch"):
+            bench_rematch(pieces, 1000, 10.0, scripted_every_s=300.0)
+            bench_rematch(pieces, 1000, 10.0, scripted_every_s=0.0)
+        if args.only in (None, "search"):
+            bench_search(pieces, 10_000, 3.0)
+    if args.only in (None, "export"):
+        bench_export()
+    if args.only not in (None, "ingest"):
+        return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "calls"
         audio_s = build_corpus(folder, args.calls, args.minutes)
