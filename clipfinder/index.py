@@ -132,6 +132,7 @@ def _m002_clips(db: sqlite_utils.Database) -> None:
     db.table("clips").create_index(["call_id"])
     db.table("clips").enable_fts(["text"], create_triggers=True, tokenize="porter")
     db.execute("create virtual table clips_fts_vocab using fts5vocab(clips_fts, 'row')")
+    db.table("clip_terms").create({"term": str}, pk="term")
     db.table("matches").create(
         {
             "id": int,
@@ -283,6 +284,7 @@ class Index:
             )
             self.db.table("metrics").insert(_metrics_row(call_id, metrics))
             self._write_clips(call_id, clips)
+            self._clips_changed()
             self.db.execute("delete from failures where path = ?", [transcript.path])
         return call_id
 
@@ -295,6 +297,7 @@ class Index:
         with self.db.atomic():
             for call_id, clips in clips_by_call.items():
                 self._write_clips(call_id, clips)
+            self._clips_changed()
 
     def _write_clips(self, call_id: int, clips: Sequence[Clip]) -> None:
         old = {
@@ -315,9 +318,19 @@ class Index:
             "match_end_s, matches, text) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    clip_id, call_id, clip.skill, clip.start_s, clip.end_s, clip.score, clip.rank, clip.best.phrase,
-                    clip.best.speaker, min(m.start_s for m in clip.matches), max(m.end_s for m in clip.matches),
-                    len(clip.matches), clip.text,
+                    clip_id,
+                    call_id,
+                    clip.skill,
+                    clip.start_s,
+                    clip.end_s,
+                    clip.score,
+                    clip.rank,
+                    clip.best.phrase,
+                    clip.best.speaker,
+                    min(m.start_s for m in clip.matches),
+                    max(m.end_s for m in clip.matches),
+                    len(clip.matches),
+                    clip.text,
                 )
                 for clip_id, clip in zip(ids, clips)
             ],
@@ -327,13 +340,40 @@ class Index:
             "word_end, sentence, in_question) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    call_id, clip_id, m.skill, m.phrase, m.score, m.speaker, m.start_s, m.end_s, m.word_start,
-                    m.word_end, m.sentence, int(m.in_question),
+                    call_id,
+                    clip_id,
+                    m.skill,
+                    m.phrase,
+                    m.score,
+                    m.speaker,
+                    m.start_s,
+                    m.end_s,
+                    m.word_start,
+                    m.word_end,
+                    m.sentence,
+                    int(m.in_question),
                 )
                 for clip_id, clip in zip(ids, clips)
                 for m in clip.matches
             ],
         )
+
+    def _clips_changed(self) -> None:
+        self.set_setting("clips_version", str(int(self.setting("clips_version") or 0) + 1))
+
+    def clip_terms(self) -> list[str]:
+        """Every term of the clips' full-text index (stemmed), for the typo fallback of search.
+
+        Reading them from FTS5 scans the whole index, so they are kept in `clip_terms` and read
+        again only after clips changed.
+        """
+        version = self.setting("clips_version") or "0"
+        if self.setting("clip_terms_version") != version:
+            with self.db.atomic():
+                self.db.execute("delete from clip_terms")
+                self.db.execute("insert into clip_terms (term) select term from clips_fts_vocab")
+                self.set_setting("clip_terms_version", version)
+        return [r[0] for r in self.db.execute("select term from clip_terms")]
 
     def _new_clip_ids(self, count: int) -> Iterator[int]:
         """`count` clip ids never handed out before, even to a clip that is gone since."""

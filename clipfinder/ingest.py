@@ -297,9 +297,6 @@ def _store(result: JobResult, meta: CallMeta, audio_s: float | None, index: Inde
         return Outcome(result.path, FAILED, error, audio_s=audio_s)
     call_id = index.write_call(result.transcript, meta, result.metrics, result.clips)
     ratio = result.metrics.talk_ratio
-    detail = (
-        f"call {call_id}, {result.transcript.layout}, talk ratio {ratio:.2f}"
-        if ratio is not None
-        else f"call {call_id}, {result.transcript.layout}, talk ratio n/a"
-    )
+    shown = f"{ratio:.2f}" if ratio is not None else "n/a"
+    detail = f"call {call_id}, {result.transcript.layout}, talk ratio {shown}, {len(result.clips)} clips"
     return Outcome(result.path, INDEXED, detail, call_id, result.transcript.duration_s)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .clips import DEFAULT_CLIP_SECONDS, Clip, build_clips
@@ -37,7 +38,12 @@ def stored_rubric(index: Index) -> Rubric:
     text = index.setting(RUBRIC_TEXT)
     if text is None:
         return load_rubric(None)
-    return parse_rubric(text, index.setting(RUBRIC_SOURCE) or "stored rubric")
+    return _parsed(text, index.setting(RUBRIC_SOURCE) or "stored rubric")
+
+
+@lru_cache(maxsize=4)
+def _parsed(text: str, source: str) -> Rubric:
+    return parse_rubric(text, source)
 
 
 def stored_clip_seconds(index: Index) -> float:

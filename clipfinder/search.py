@@ -143,7 +143,7 @@ def _fuzzy_query(index: Index, words: list[str]) -> str | None:
     """An FTS5 query where each word is OR-ed with the index terms that look like it."""
     from rapidfuzz import fuzz, process
 
-    terms = [r[0] for r in index.db.execute("select term from clips_fts_vocab")]
+    terms = index.clip_terms()
     if not terms:
         return None
     groups = []

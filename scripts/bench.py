@@ -179,9 +179,16 @@ def store_synthetic(index: Index, words: list[Word], duration: float, number: in
             chunk = tuple(mine[i : i + 12])
             segments.append(Segment(chunk[0].start, chunk[-1].end, " ".join(w.text for w in chunk), speaker, chunk, 0))
     segments.sort(key=lambda s: s.start)
-    transcript = Transcript(f"/synthetic/call{number:05d}.wav", f"{number:064x}", duration, "stereo", tuple(segments), "tiny.en", "en")
+    transcript = Transcript(
+        f"/synthetic/call{number:05d}.wav", f"{number:064x}", duration, "stereo", tuple(segments), "tiny.en", "en"
+    )
     day = date(2026, 1, 1) + timedelta(days=rng.randrange(320))
-    meta = CallMeta(rep=f"rep{rng.randrange(25):02d}", date=day.isoformat(), account=f"Account {rng.randrange(400)}", channels=("rep", "prospect"))
+    meta = CallMeta(
+        rep=f"rep{rng.randrange(25):02d}",
+        date=day.isoformat(),
+        account=f"Account {rng.randrange(400)}",
+        channels=("rep", "prospect"),
+    )
     index.write_call(transcript, meta, compute_metrics(transcript.words, segments, duration))
 
 
@@ -200,8 +207,10 @@ def bench_matching(pieces: list[list[Word]]) -> None:
     fresh.match(words)
     cold = time.perf_counter() - started
     print(f"\n## matching + clips: 1 call-hour of transcript ({len(words)} words), default rubric")
-    print(f"median of 5: {statistics.median(runs) * 1000:.0f} ms ({len(matches)} matches, {len(clips)} clips); "
-          f"first call with a new matcher {cold * 1000:.0f} ms")
+    print(
+        f"median of 5: {statistics.median(runs) * 1000:.0f} ms ({len(matches)} matches, {len(clips)} clips); "
+        f"first call with a new matcher {cold * 1000:.0f} ms"
+    )
 
 
 def bench_rematch(pieces: list[list[Word]], calls: int, minutes: float, scripted_every_s: float) -> None:
@@ -218,8 +227,12 @@ def bench_rematch(pieces: list[list[Word]], calls: int, minutes: float, scripted
         elapsed = time.perf_counter() - started
     hours = calls * minutes / 60
     density = f"one scripted fixture call every {scripted_every_s / 60:g} min" if scripted_every_s else "all scripted"
-    print(f"\n## rematch: {calls} synthetic calls of about {minutes:g} min ({hours:.0f} call-hours, {words_total} words; {density})")
-    print(f"{elapsed:.2f} s for {report.clips} clips / {report.matches} matches ({elapsed / hours * 1000:.0f} ms per call-hour)")
+    print(
+        f"\n## rematch: {calls} synthetic calls of about {minutes:g} min ({hours:.0f} call-hours, {words_total} words; {density})"
+    )
+    print(
+        f"{elapsed:.2f} s for {report.clips} clips / {report.matches} matches ({elapsed / hours * 1000:.0f} ms per call-hour)"
+    )
 
 
 def bench_search(pieces: list[list[Word]], calls: int, minutes: float) -> None:
@@ -249,9 +262,13 @@ def bench_search(pieces: list[list[Word]], calls: int, minutes: float) -> None:
                 search(index, q.get("text"), **{k: v for k, v in q.items() if k != "text"})
                 times[i].append(time.perf_counter() - started)
         every = sorted(t for ts in times.values() for t in ts)
-        print(f"\n## search: {calls} calls of about {minutes:g} min, {clips} clips; {len(every)} queries of {len(queries)} kinds")
-        print(f"median {statistics.median(every) * 1000:.1f} ms, p95 {every[int(len(every) * 0.95)] * 1000:.1f} ms, "
-              f"max {every[-1] * 1000:.1f} ms")
+        print(
+            f"\n## search: {calls} calls of about {minutes:g} min, {clips} clips; {len(every)} queries of {len(queries)} kinds"
+        )
+        print(
+            f"median {statistics.median(every) * 1000:.1f} ms, p95 {every[int(len(every) * 0.95)] * 1000:.1f} ms, "
+            f"max {every[-1] * 1000:.1f} ms"
+        )
         for i, q in enumerate(queries):
             print(f"  {json.dumps(q):70} median {statistics.median(times[i]) * 1000:6.1f} ms")
 
@@ -265,7 +282,10 @@ def bench_export() -> None:
         (part,) = list((folder / "parts").rglob("*.wav"))
         hour = folder / "hour.mp3"
         # 12 x 5 minutes -> one 60-minute stereo mp3
-        subprocess.run([ffmpeg_binary(), "-loglevel", "error", "-stream_loop", "11", "-i", str(part), "-b:a", "64k", str(hour)], check=True)
+        subprocess.run(
+            [ffmpeg_binary(), "-loglevel", "error", "-stream_loop", "11", "-i", str(part), "-b:a", "64k", str(hour)],
+            check=True,
+        )
         length = probe(hour).duration_s or 0
         print(f"\n## export: one 30 s clip at minute 45 of a {length / 60:.0f}-minute stereo mp3")
         runs = []

@@ -145,6 +145,54 @@ def report_fixture_talk_ratio() -> None:
     print()
 
 
+def report_matching_on_a_phone_call() -> None:
+    """Rubric matching on the real 8 kHz call against its hand transcript, beside exact keywords."""
+    call = AUDIO / "callytics_cs_call_8k"
+    if not call.exists():
+        return
+    from clipfinder.rubric import load_rubric, normalise_words
+
+    rubric_path = ROOT / "scripts" / "eval_rubric_support.toml"
+    rubric = load_rubric(rubric_path)
+    truth = []  # (skill, start, end): a rubric phrase really said in that line
+    for block in (call / "Call01.srt").read_text(encoding="utf-8").split("\n\n"):
+        lines = [x for x in block.strip().splitlines() if x.strip()]
+        if len(lines) < 3 or "-->" not in lines[1]:
+            continue
+        start, end = (_srt_seconds(t) for t in lines[1].split(" --> "))
+        said = " " + " ".join(normalise_words(" ".join(lines[2:]))) + " "
+        for skill in rubric.skills:
+            if any(" " + " ".join(normalise_words(p)) + " " in said for p in skill.phrases):
+                truth.append((skill.id, start, end))
+    with tempfile.TemporaryDirectory() as tmp, Index(Path(tmp) / "eval.db") as index:
+        ingest([call / "Call01.wav"], index, rubric=rubric_path, workers=1)
+        (c,) = index.calls()
+        fuzzy = [tuple(r) for r in index.db.execute("select skill, start_s, end_s from matches")]
+        words = index.words(c.id)
+    tokens = [(t, w.start, w.end) for w in words for t in normalise_words(w.text)]
+    exact = []
+    for skill in rubric.skills:
+        for phrase in skill.phrases:
+            want = normalise_words(phrase)
+            for i in range(len(tokens) - len(want) + 1):
+                if [t for t, _, _ in tokens[i : i + len(want)]] == want:
+                    exact.append((skill.id, tokens[i][1], tokens[i + len(want) - 1][2]))
+    print("\n## Rubric matching on the real 8 kHz phone call (tiny.en transcript, ~38% WER)")
+    print(
+        f"{len(truth)} rubric moments in the hand transcript, {len(rubric.skills)} skills (scripts/eval_rubric_support.toml)"
+    )
+    print(f"{'method':34} {'found':>6} {'missed':>7} {'false':>6}")
+    for name, found in (("clipfinder fuzzy word alignment", fuzzy), ("exact keyword match (baseline)", exact)):
+        hit = [t for t in truth if any(m[0] == t[0] and m[1] < t[2] + 1 and m[2] > t[1] - 1 for m in found)]
+        false = [m for m in found if not any(m[0] == t[0] and m[1] < t[2] + 1 and m[2] > t[1] - 1 for t in truth)]
+        print(f"{name:34} {len(hit):6d} {len(truth) - len(hit):7d} {len(false):6d}")
+
+
+def _srt_seconds(stamp: str) -> float:
+    h, m, rest = stamp.strip().split(":")
+    return int(h) * 3600 + int(m) * 60 + float(rest.replace(",", "."))
+
+
 def main() -> None:
     report_fixture_talk_ratio()
     if not AUDIO.exists():
@@ -152,6 +200,7 @@ def main() -> None:
         return
     report_wer()
     report_stereo_talk_share()
+    report_matching_on_a_phone_call()
 
 
 if __name__ == "__main__":
