@@ -259,13 +259,11 @@ def rematch(
 
     Example: clipfinder rematch --rubric team-rubric.toml
     """
-    from .rematch import check_clip_seconds, stored_clip_seconds, stored_rubric
+    from .rematch import choose
     from .rematch import rematch as run_rematch
-    from .rubric import load_rubric
 
     with _open_existing(db) as index:
-        chosen = load_rubric(rubric) if rubric is not None else stored_rubric(index)
-        seconds = check_clip_seconds(clip_seconds) if clip_seconds is not None else stored_clip_seconds(index)
+        chosen, seconds = choose(index, rubric, clip_seconds)
         report = run_rematch(index, chosen, seconds)
     typer.echo(
         f"{report.calls} calls re-matched with {report.rubric} ({seconds:g} s clips): "

@@ -180,6 +180,7 @@ class Index:
         self.db = sqlite_utils.Database(self.path)
         self.db.enable_wal()
         self.migrate()
+        self._column_names: dict[str, list[str]] = {}
 
     def close(self) -> None:
         self.db.close()
@@ -457,8 +458,7 @@ class Index:
 
     def metrics(self, call_id: int) -> Metrics:
         row = self.db.execute("select * from metrics where call_id = ?", [call_id]).fetchone()
-        cols = [d[0] for d in self.db.execute("select * from metrics limit 0").description]
-        return _metrics_from_row(dict(zip(cols, row)))
+        return _metrics_from_row(dict(zip(self._columns("metrics"), row)))
 
     def segments(self, call_id: int) -> list[Segment]:
         """A call's segments in time order, each with its words."""
@@ -489,9 +489,14 @@ class Index:
                 continue
             yield c, self.metrics(c.id)
 
+    def _columns(self, table: str) -> list[str]:
+        """Column names of a table, looked up once per open index (the schema is fixed by then)."""
+        if table not in self._column_names:
+            self._column_names[table] = [d[0] for d in self.db.execute(f"select * from {table} limit 0").description]
+        return self._column_names[table]
+
     def _call(self, row: Any) -> Call:
-        cols = [d[0] for d in self.db.execute("select * from calls limit 0").description]
-        data = dict(zip(cols, row))
+        data = dict(zip(self._columns("calls"), row))
         return Call(
             id=data["id"],
             sha256=data["sha256"],

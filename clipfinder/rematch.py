@@ -57,16 +57,19 @@ def check_clip_seconds(value: float) -> float:
     return float(value)
 
 
+def choose(index: Index, rubric_path: Path | None, clip_seconds: float | None) -> tuple[Rubric, float]:
+    """The rubric and clip length asked for (validated), else the ones the index was matched with."""
+    rubric = load_rubric(rubric_path) if rubric_path is not None else stored_rubric(index)
+    seconds = check_clip_seconds(clip_seconds) if clip_seconds is not None else stored_clip_seconds(index)
+    return rubric, seconds
+
+
 def settle_rubric(index: Index, rubric_path: Path | None, clip_seconds: float | None) -> tuple[Rubric, float]:
     """The rubric and clip length to use now. A new one is validated first, then every indexed
     call is re-matched with it and it is stored, all in one transaction."""
-    rubric = load_rubric(rubric_path) if rubric_path is not None else stored_rubric(index)
-    seconds = check_clip_seconds(clip_seconds) if clip_seconds is not None else stored_clip_seconds(index)
-    if (
-        rubric.text != index.setting(RUBRIC_TEXT)
-        or seconds != stored_clip_seconds(index)
-        or index.setting(CLIP_SECONDS) is None
-    ):
+    rubric, seconds = choose(index, rubric_path, clip_seconds)
+    # Both settings are written together, so a new index (no rubric text yet) re-matches here too.
+    if rubric.text != index.setting(RUBRIC_TEXT) or seconds != stored_clip_seconds(index):
         rematch(index, rubric, seconds)
     return rubric, seconds
 

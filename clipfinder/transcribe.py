@@ -36,6 +36,17 @@ class TranscribeOptions:
     vad_filter: bool = True
     min_silence_ms: int = 500
 
+    def model_kwargs(self) -> dict[str, Any]:
+        """The arguments `WhisperModel.transcribe` gets (the bench's bare baseline uses them too)."""
+        return {
+            "language": self.language,
+            "beam_size": self.beam_size,
+            "word_timestamps": True,
+            "vad_filter": self.vad_filter,
+            "vad_parameters": {"min_silence_duration_ms": self.min_silence_ms},
+            "condition_on_previous_text": False,
+        }
+
 
 def transcribe_channel(
     model: WhisperModel,
@@ -45,15 +56,7 @@ def transcribe_channel(
     options: TranscribeOptions = TranscribeOptions(),
 ) -> list[Segment]:
     """Transcribe one channel's samples; every word is labelled with `speaker`."""
-    raw_segments, _info = model.transcribe(
-        samples,
-        language=options.language,
-        beam_size=options.beam_size,
-        word_timestamps=True,
-        vad_filter=options.vad_filter,
-        vad_parameters={"min_silence_duration_ms": options.min_silence_ms},
-        condition_on_previous_text=False,
-    )
+    raw_segments, _info = model.transcribe(samples, **options.model_kwargs())
     duration = len(samples) / SAMPLE_RATE
     segments = []
     for raw in raw_segments:

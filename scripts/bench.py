@@ -85,15 +85,7 @@ def bare_baseline(folder: Path) -> float:
     started = time.monotonic()
     for path in sorted(folder.rglob("*.wav")):
         for channel in decode(path):
-            segments, _ = model.transcribe(
-                channel,
-                language=opts.language,
-                beam_size=opts.beam_size,
-                word_timestamps=True,
-                vad_filter=opts.vad_filter,
-                vad_parameters={"min_silence_duration_ms": opts.min_silence_ms},
-                condition_on_previous_text=False,
-            )
+            segments, _ = model.transcribe(channel, **opts.model_kwargs())
             list(segments)
     return time.monotonic() - started
 
