@@ -3,13 +3,18 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# On this project's reference machines `pip install torch==2.13.0` is a CPU build; elsewhere use
+# e.g. make TORCH="torch --index-url https://download.pytorch.org/whl/cpu"
+TORCH ?= torch==2.13.0
 
 .PHONY: demo test lint bench eval fixtures docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# CPU build of torch first (the diarize extra's torch range is then already met)
+	$(BIN)/python -m pip install --quiet $(TORCH)
+	$(BIN)/python -m pip install --quiet -e '.[dev,diarize]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -29,7 +34,9 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 
 eval: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[eval]'
 	$(BIN)/python scripts/eval.py
+	$(BIN)/python scripts/eval_diarize.py
 
 # Needs espeak-ng and sox (apt-get install espeak-ng sox); the outputs are committed.
 fixtures: $(STAMP)

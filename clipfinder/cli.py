@@ -132,6 +132,14 @@ def ingest(
     force: Annotated[bool, typer.Option("--force", help="Re-transcribe recordings that are already indexed.")] = False,
     rubric: RubricOption = None,
     clip_seconds: ClipSecondsOption = None,
+    speakers: Annotated[
+        int | None,
+        typer.Option(
+            help="Number of voices on mono recordings, when you know it. Default: estimated (2 unless the "
+            "audio clearly says otherwise).",
+            show_default=False,
+        ),
+    ] = None,
     allow_download: Annotated[
         bool,
         typer.Option(
@@ -142,8 +150,10 @@ def ingest(
 ) -> None:
     """Transcribe recordings, attribute speech to rep and prospect, and index calls with talk metrics.
 
-    Already indexed recordings (same bytes) are skipped. A file that fails is reported and
-    recorded; the others go on. Exit code 1 if any file failed.
+    Stereo files are attributed by channel; on mono files the voices are told apart (the
+    diarize extra) and the rep is the voice nearest their voiceprint (see `enroll`). Already
+    indexed recordings (same bytes) are skipped. A file that fails is reported and recorded;
+    the others go on. Exit code 1 if any file failed.
 
     Example: clipfinder ingest calls/ --db team.db
     """
@@ -166,6 +176,7 @@ def ingest(
             force=force,
             rubric=rubric,
             clip_seconds=clip_seconds,
+            speakers=speakers,
             progress=progress,
         )
     indexed, skipped, failed, not_audio = (report.having(s) for s in (INDEXED, SKIPPED, FAILED, NOT_AUDIO))
@@ -180,6 +191,15 @@ def ingest(
         typer.echo(f"  not audio {o.path}")
     for o in failed:
         typer.echo(f"  FAILED {o.detail}")
+    if report.reattributed:
+        typer.echo(f"  {report.reattributed} mono calls re-attributed with a voiceprint learnt from stereo calls")
+    if report.undiarized:
+        from .diarize import INSTALL_HINT
+
+        typer.echo(
+            f"  {report.undiarized} mono calls have no speakers (no talk ratio, no rep/prospect filter): "
+            f"{INSTALL_HINT}, then `clipfinder ingest --force` them"
+        )
     if failed:
         raise typer.Exit(EXIT_ERROR)
 
@@ -269,6 +289,51 @@ def rematch(
         f"{report.calls} calls re-matched with {report.rubric} ({seconds:g} s clips): "
         f"{report.clips} clips, {report.matches} matches, in {report.elapsed_s:.2f} s"
     )
+    if report.reattributed:
+        typer.echo(f"{report.reattributed} mono calls re-attributed from the reps' current voiceprints")
+
+
+@app.command()
+def enroll(
+    rep: Annotated[str, typer.Argument(metavar="REP", help="The rep's name, as in the call metadata.")],
+    audio: Annotated[
+        list[Path],
+        typer.Argument(metavar="AUDIO...", help="Recordings or clips of the rep talking (10 s or more each)."),
+    ],
+    db: DbOption = None,
+) -> None:
+    """Learn a rep's voice, so mono calls know which voice is theirs.
+
+    Each recording adds a sample to the rep's voiceprint (where several voices are heard, the
+    one that talks most). Stereo calls add the rep channel's voice on their own at ingest. The
+    rep's mono calls are attributed again at once, without transcribing. Needs the diarize extra.
+
+    Example: clipfinder enroll alice memos/alice-intro.m4a
+    """
+    from .voiceprints import enroll as run_enroll
+
+    with _open(db) as index:
+        report = run_enroll(index, rep, audio)
+        calls = len(index.calls(rep)) if report.reattributed else 0
+    for s in report.samples:
+        mixed = f", main voice {s.share:.0%} of the speech" if s.share < 0.999 else ""
+        typer.echo(f"  {s.path}: {s.seconds:.1f} s of speech{mixed}")
+    typer.echo(f"enrolled {report.rep}: {report.total_s:.1f} s of speech from {len(report.samples)} recordings")
+    if report.reattributed:
+        typer.echo(f"{report.reattributed} of {report.rep}'s {calls} calls re-attributed with the voiceprint")
+
+
+@app.command()
+def voices(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List the voice samples behind each rep's voiceprint (enrolled recordings and stereo calls).
+
+    Example: clipfinder voices
+    """
+    from .views import voices_table
+
+    with _open_existing(db) as index:
+        rows = index.voice_samples()
+    typer.echo(json.dumps(rows, indent=2) if as_json else voices_table(rows))
 
 
 @app.command()

@@ -33,3 +33,7 @@ class NotFound(ClipfinderError):
 
 class BadInput(ClipfinderError):
     """An option value that cannot be used (a bad date, an unknown format...)."""
+
+
+class DiarizeMissing(ClipfinderError):
+    """A mono call needs speaker diarization and the `diarize` extra is not installed."""

@@ -14,11 +14,25 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import sqlite_utils
 
 from .clips import Clip
 from .errors import BadInput, NotFound
-from .records import PROSPECT, REP, UNKNOWN, Call, CallMeta, Metrics, Segment, Transcript, Word
+from .records import (
+    BY_CHANNEL,
+    PROSPECT,
+    REP,
+    UNKNOWN,
+    Attribution,
+    Call,
+    CallMeta,
+    Metrics,
+    Segment,
+    Transcript,
+    VoiceSample,
+    Word,
+)
 
 DB_ENV = "CLIPFINDER_DB"
 DEFAULT_DB = "clipfinder.db"
@@ -156,10 +170,31 @@ def _m002_clips(db: sqlite_utils.Database) -> None:
     db.table("matches").create_index(["clip_id"])
 
 
+def _m003_voices(db: sqlite_utils.Database) -> None:
+    db.table("calls").add_column("attribution", str)
+    db.table("calls").add_column("attribution_confidence", float)
+    db.table("calls").add_column("voices", int)
+    # calls indexed before diarization existed: stereo ones were attributed by channel
+    db.execute("update calls set attribution = case layout when 'stereo' then 'channels' else 'none' end")
+    db.table("words").add_column("voice", int)
+    db.table("call_voices").create(
+        {"call_id": int, "voice": int, "embedding": bytes, "seconds": float},
+        pk=("call_id", "voice"),
+        foreign_keys=[("call_id", "calls", "id")],
+    )
+    db.table("voice_samples").create(
+        {"id": int, "rep": str, "embedding": bytes, "seconds": float, "source": str, "call_id": int, "added_at": str},
+        pk="id",
+    )
+    db.table("voice_samples").create_index(["rep"])
+    db.table("voice_samples").create_index(["call_id"])
+
+
 # Append only: never edit or reorder a released migration, add the next number instead.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema: calls, segments (+FTS), words, metrics, failures", _m001_initial),
     (2, "skill clips: settings, clips (+FTS and vocabulary), matches", _m002_clips),
+    (3, "voices: call attribution, word voices, call voices, rep voice samples", _m003_voices),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -249,45 +284,120 @@ class Index:
                 "language": transcript.language,
                 "meta_source": meta.source,
                 "ingested_at": _now(),
+                "attribution": transcript.attribution.method,
+                "attribution_confidence": transcript.attribution.confidence,
+                "voices": transcript.attribution.voices,
             }
             if old:
                 row["id"] = old[0][0]  # keep the id people may have noted down
             call_id = int(self.db.table("calls").insert(row).last_pk or 0)
-            segments = sorted(transcript.segments, key=lambda s: (s.start, s.end))
-            self.db.table("segments").insert_all(
-                {
-                    "call_id": call_id,
-                    "idx": i,
-                    "start_s": s.start,
-                    "end_s": s.end,
-                    "speaker": s.speaker,
-                    "channel": s.channel,
-                    "text": s.text,
-                }
-                for i, s in enumerate(segments)
+            self._write_transcript(call_id, transcript.segments)
+            self.db.table("call_voices").insert_all(
+                {"call_id": call_id, "voice": i, "embedding": _blob(v.embedding), "seconds": v.seconds}
+                for i, v in enumerate(transcript.voices)
             )
-            words = sorted(
-                ((i, w) for i, s in enumerate(segments) for w in s.words), key=lambda p: (p[1].start, p[1].end)
-            )
-            self.db.table("words").insert_all(
-                {
-                    "call_id": call_id,
-                    "segment_idx": seg_idx,
-                    "idx": i,
-                    "start_s": w.start,
-                    "end_s": w.end,
-                    "text": w.text,
-                    "probability": w.probability,
-                    "speaker": w.speaker,
-                    "timed": int(w.timed),
-                }
-                for i, (seg_idx, w) in enumerate(words)
-            )
+            if transcript.rep_voice is not None:
+                self._add_voice_sample(meta.rep, transcript.rep_voice, "stereo call", call_id)
             self.db.table("metrics").insert(_metrics_row(call_id, metrics))
             self._write_clips(call_id, clips)
             self._clips_changed()
             self.db.execute("delete from failures where path = ?", [transcript.path])
         return call_id
+
+    def _write_transcript(self, call_id: int, segments_in: Sequence[Segment]) -> None:
+        segments = sorted(segments_in, key=lambda s: (s.start, s.end))
+        self.db.table("segments").insert_all(
+            {
+                "call_id": call_id,
+                "idx": i,
+                "start_s": s.start,
+                "end_s": s.end,
+                "speaker": s.speaker,
+                "channel": s.channel,
+                "text": s.text,
+            }
+            for i, s in enumerate(segments)
+        )
+        words = sorted(((i, w) for i, s in enumerate(segments) for w in s.words), key=lambda p: (p[1].start, p[1].end))
+        self.db.table("words").insert_all(
+            {
+                "call_id": call_id,
+                "segment_idx": seg_idx,
+                "idx": i,
+                "start_s": w.start,
+                "end_s": w.end,
+                "text": w.text,
+                "probability": w.probability,
+                "speaker": w.speaker,
+                "timed": int(w.timed),
+                "voice": w.voice,
+            }
+            for i, (seg_idx, w) in enumerate(words)
+        )
+
+    def set_attribution(
+        self, call_id: int, segments: Sequence[Segment], metrics: Metrics, attribution: Attribution
+    ) -> None:
+        """Replace a call's speaker labels (segments and words), metrics and attribution together."""
+        with self.db.atomic():
+            for table in ("words", "segments", "metrics"):
+                self.db.execute(f"delete from {table} where call_id = ?", [call_id])
+            self._write_transcript(call_id, segments)
+            self.db.table("metrics").insert(_metrics_row(call_id, metrics))
+            self.db.execute(
+                "update calls set attribution = ?, attribution_confidence = ?, voices = ? where id = ?",
+                [attribution.method, attribution.confidence, attribution.voices, call_id],
+            )
+
+    def add_voice_sample(self, rep: str, sample: VoiceSample, source: str) -> int:
+        """Store an enrolled recording's voice for a rep; returns the sample's id."""
+        with self.db.atomic():
+            return self._add_voice_sample(rep, sample, source, None)
+
+    def _add_voice_sample(self, rep: str, sample: VoiceSample, source: str, call_id: int | None) -> int:
+        row = {
+            "rep": rep,
+            "embedding": _blob(sample.embedding),
+            "seconds": sample.seconds,
+            "source": source,
+            "call_id": call_id,
+            "added_at": _now(),
+        }
+        return int(self.db.table("voice_samples").insert(row).last_pk or 0)
+
+    def voiceprint(self, rep: str) -> VoiceSample | None:
+        """A rep's voiceprint: the speech-weighted mean of all their samples (enrolled recordings and
+        the rep channel of their stereo calls), or None if they have none."""
+        rows = self.db.execute(
+            "select embedding, seconds from voice_samples where lower(rep) = lower(?)", [rep]
+        ).fetchall()
+        if not rows:
+            return None
+        embeddings = np.stack([np.frombuffer(blob, dtype=np.float32) for blob, _ in rows])
+        weights = np.array([max(seconds, 0.1) for _, seconds in rows])
+        mean = (weights[:, None] * embeddings).sum(axis=0)
+        mean /= max(float(np.linalg.norm(mean)), 1e-8)
+        return VoiceSample(tuple(float(x) for x in mean), round(float(sum(seconds for _, seconds in rows)), 2))
+
+    def voice_samples(self, rep: str | None = None) -> list[dict[str, Any]]:
+        """The stored voice samples (without embeddings), optionally of one rep."""
+        sql = "select id, rep, seconds, source, call_id, added_at from voice_samples"
+        params: list[Any] = []
+        if rep is not None:
+            sql += " where lower(rep) = lower(?)"
+            params.append(rep)
+        cursor = self.db.execute(sql + " order by rep, id", params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def call_voices(self, call_id: int) -> list[VoiceSample]:
+        """The voices diarization found on a mono call, in voice order."""
+        return [
+            VoiceSample(tuple(float(x) for x in np.frombuffer(blob, dtype=np.float32)), seconds)
+            for blob, seconds in self.db.execute(
+                "select embedding, seconds from call_voices where call_id = ? order by voice", [call_id]
+            )
+        ]
 
     def replace_clips(self, clips_by_call: Mapping[int, Sequence[Clip]]) -> None:
         """Swap the clips of these calls for new ones in one transaction (all or nothing).
@@ -398,9 +508,10 @@ class Index:
     def words(self, call_id: int) -> list[Word]:
         """A call's words in time order (the order match word indices refer to)."""
         return [
-            Word(start, end, text, prob, speaker, bool(timed))
-            for start, end, text, prob, speaker, timed in self.db.execute(
-                "select start_s, end_s, text, probability, speaker, timed from words where call_id = ? order by idx",
+            Word(start, end, text, prob, speaker, bool(timed), voice)
+            for start, end, text, prob, speaker, timed, voice in self.db.execute(
+                "select start_s, end_s, text, probability, speaker, timed, voice from words "
+                "where call_id = ? order by idx",
                 [call_id],
             )
         ]
@@ -416,7 +527,7 @@ class Index:
             )
 
     def _delete_call(self, call_id: int) -> None:
-        for table in ("words", "segments", "metrics", "matches", "clips"):
+        for table in ("words", "segments", "metrics", "matches", "clips", "call_voices", "voice_samples"):
             self.db.execute(f"delete from {table} where call_id = ?", [call_id])
         self.db.execute("delete from calls where id = ?", [call_id])
 
@@ -463,12 +574,12 @@ class Index:
     def segments(self, call_id: int) -> list[Segment]:
         """A call's segments in time order, each with its words."""
         words: dict[int, list[Word]] = {}
-        for seg_idx, start, end, text, prob, speaker, timed in self.db.execute(
-            "select segment_idx, start_s, end_s, text, probability, speaker, timed from words "
+        for seg_idx, start, end, text, prob, speaker, timed, voice in self.db.execute(
+            "select segment_idx, start_s, end_s, text, probability, speaker, timed, voice from words "
             "where call_id = ? order by idx",
             [call_id],
         ):
-            words.setdefault(seg_idx, []).append(Word(start, end, text, prob, speaker, bool(timed)))
+            words.setdefault(seg_idx, []).append(Word(start, end, text, prob, speaker, bool(timed), voice))
         return [
             Segment(start, end, text, speaker, tuple(words.get(idx, [])), channel)
             for idx, start, end, text, speaker, channel in self.db.execute(
@@ -511,7 +622,12 @@ class Index:
             model=data["model"],
             language=data["language"],
             ingested_at=data["ingested_at"],
+            attribution=Attribution(data["attribution"] or BY_CHANNEL, data["attribution_confidence"], data["voices"]),
         )
+
+
+def _blob(embedding: Sequence[float]) -> bytes:
+    return np.asarray(embedding, dtype=np.float32).tobytes()
 
 
 def _metrics_row(call_id: int, m: Metrics) -> dict[str, Any]:

@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Protocol
 
 from .audio import AUDIO_EXTENSIONS, METADATA_EXTENSIONS, probe, sha256_file
+from .diarize import INSTALL_HINT, DiarizeOptions
 from .errors import BadInput, ClipfinderError, NotAudio
 from .index import Index
 from .metadata import load_metadata, read_manifest
-from .records import CallMeta
-from .rematch import settle_rubric
+from .records import NOT_ATTRIBUTED, CallMeta, VoiceSample
+from .rematch import reattribute, rebuild_clips, settle_rubric
 from .transcribe import TranscribeOptions
 from .whisper_model import resolve_model
 from .worker import Job, JobResult, init_process, process
@@ -52,6 +53,10 @@ class IngestReport:
 
     outcomes: list[Outcome] = field(default_factory=list)
     elapsed_s: float = 0.0
+    # mono calls indexed without speakers because the diarize extra is missing
+    undiarized: int = 0
+    # mono calls whose rep was first guessed, then matched to a voiceprint learnt in this batch
+    reattributed: int = 0
 
     def having(self, status: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.status == status]
@@ -138,18 +143,23 @@ def ingest(
     force: bool = False,
     rubric: Path | None = None,
     clip_seconds: float | None = None,
+    speakers: int | None = None,
     progress: Progress | None = None,
 ) -> IngestReport:
     """Transcribe, attribute, measure and index every recording under `paths`.
 
     Already indexed recordings (same SHA-256) are skipped unless `force`. A file that fails is
-    recorded in the index's failures with its reason and the batch goes on.
+    recorded in the index's failures with its reason and the batch goes on. `speakers` fixes the
+    number of voices on mono calls (default: estimated, see docs/diarization.md).
     """
     started = time.monotonic()
     progress = progress or _Silent()
     workers = default_workers() if workers is None else workers
     if workers < 1:
         raise BadInput("--workers must be 1 or more")
+    if speakers is not None and not 1 <= speakers <= 10:
+        raise BadInput(f"--speakers must be between 1 and 10 (got {speakers})")
+    diarize_options = DiarizeOptions(speakers=speakers)
     ref = resolve_model(model, allow_download)
     entries = read_manifest(manifest) if manifest is not None else None
     active_rubric, seconds = settle_rubric(index, rubric, clip_seconds)
@@ -166,6 +176,7 @@ def ingest(
 
     jobs: list[tuple[Job, CallMeta, float | None]] = []
     batch_shas: dict[str, str] = {}
+    voiceprints: dict[str, VoiceSample | None] = {}
     for path in recordings:
         outcome, job_meta = _prepare(path, index, entries, channels, force, batch_shas)
         if outcome is not None:
@@ -175,7 +186,20 @@ def ingest(
             continue
         assert job_meta is not None
         sha, meta, audio_s = job_meta
-        job = Job(str(path), sha, meta.channels, ref, options, threads, active_rubric, seconds)
+        if meta.rep.lower() not in voiceprints:
+            voiceprints[meta.rep.lower()] = index.voiceprint(meta.rep)
+        job = Job(
+            str(path),
+            sha,
+            meta.channels,
+            ref,
+            options,
+            threads,
+            active_rubric,
+            seconds,
+            diarize_options,
+            voiceprints[meta.rep.lower()],
+        )
         jobs.append((job, meta, audio_s))
 
     progress.begin(len(report.outcomes) + len(jobs), sum(a or 0.0 for _, _, a in jobs))
@@ -188,6 +212,15 @@ def ingest(
             outcome = _store(result, meta, audio_s, index)
             report.outcomes.append(outcome)
             progress.advance(outcome)
+            if result.transcript is not None and result.transcript.attribution.method == NOT_ATTRIBUTED:
+                report.undiarized += 1
+    # A rep's stereo calls in this batch may have given them a voiceprint after their mono calls
+    # were attributed by a guess: decide those again now (stored voices, no audio work).
+    batch_ids = [o.call_id for o in report.having(INDEXED) if o.call_id is not None]
+    with index.db.atomic():
+        changed = reattribute(index, batch_ids, guesses_only=True)
+        rebuild_clips(index, changed)
+    report.reattributed = len(changed)
     report.elapsed_s = time.monotonic() - started
     return report
 
@@ -298,5 +331,9 @@ def _store(result: JobResult, meta: CallMeta, audio_s: float | None, index: Inde
     call_id = index.write_call(result.transcript, meta, result.metrics, result.clips)
     ratio = result.metrics.talk_ratio
     shown = f"{ratio:.2f}" if ratio is not None else "n/a"
-    detail = f"call {call_id}, {result.transcript.layout}, talk ratio {shown}, {len(result.clips)} clips"
+    attribution = result.transcript.attribution
+    speakers = "" if result.transcript.layout == "stereo" else f" ({attribution.describe()})"
+    if attribution.method == NOT_ATTRIBUTED:
+        speakers = f" (speakers unknown: {INSTALL_HINT})"
+    detail = f"call {call_id}, {result.transcript.layout}{speakers}, talk ratio {shown}, {len(result.clips)} clips"
     return Outcome(result.path, INDEXED, detail, call_id, result.transcript.duration_s)

@@ -16,6 +16,7 @@ class Word:
 
     `timed` is False when the model gave no usable timestamps for the word and its span was
     estimated from its neighbours (see `transcribe.repair_word_times`).
+    `voice` is the diarized voice (0, 1, ...) on a mono call, None where channels told the speaker.
     Not frozen, only because a frozen dataclass is four times slower to build and an index
     rematch builds millions of these; treat it as read-only all the same.
     """
@@ -26,6 +27,7 @@ class Word:
     probability: float
     speaker: str
     timed: bool = True
+    voice: int | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,50 @@ class CallMeta:
     source: str = "default"
 
 
+# How the roles of a call's words were decided (docs/diarization.md).
+BY_CHANNEL = "channels"  # stereo: one role per channel, exact
+BY_VOICEPRINT = "voiceprint"  # mono: the voice nearest the rep's enrolled voiceprint is the rep
+BY_FIRST_TURN = "first-turn"  # mono, no voiceprint: the first voice to hold a turn is the rep (a guess)
+NOT_ATTRIBUTED = "none"  # mono without the diarize extra: speaker unknown
+# Below this confidence a voiceprint attribution is shown as uncertain, like a guess.
+CONFIDENT = 0.5
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """How a call's words got their roles, and how sure that is (confidence 0-1, None if exact)."""
+
+    method: str = BY_CHANNEL
+    confidence: float | None = None
+    voices: int | None = None
+
+    @property
+    def uncertain(self) -> bool:
+        """True when the rep/prospect split may be wrong and the UI should say so."""
+        if self.method == BY_CHANNEL:
+            return False
+        return self.method != BY_VOICEPRINT or self.confidence is None or self.confidence < CONFIDENT
+
+    def describe(self) -> str:
+        """Short text for tables: 'channels', 'voiceprint 0.82', 'guess (first turn)'."""
+        if self.method == BY_VOICEPRINT:
+            text = f"voiceprint {self.confidence:.2f}" if self.confidence is not None else "voiceprint"
+            return text + (" ?" if self.uncertain else "")
+        if self.method == BY_FIRST_TURN:
+            return "guess ?"
+        if self.method == NOT_ATTRIBUTED:
+            return "unknown"
+        return "channels"
+
+
+@dataclass(frozen=True)
+class VoiceSample:
+    """A speaker embedding: the unit-length mean of a voice's windows, and the speech it came from."""
+
+    embedding: tuple[float, ...]
+    seconds: float
+
+
 @dataclass(frozen=True)
 class Transcript:
     """A worker's result for one recording: everything the index stores except metrics."""
@@ -63,6 +109,11 @@ class Transcript:
     segments: tuple[Segment, ...]
     model: str
     language: str
+    attribution: Attribution = Attribution()
+    # mono, diarized: one sample per voice, in voice order (kept so roles can be re-decided later)
+    voices: tuple[VoiceSample, ...] = ()
+    # stereo, with the diarize extra: the rep channel's voice, which feeds the rep's voiceprint
+    rep_voice: VoiceSample | None = None
 
     @property
     def words(self) -> list[Word]:
@@ -103,3 +154,4 @@ class Call:
     model: str
     language: str
     ingested_at: str
+    attribution: Attribution = Attribution()

@@ -2,7 +2,9 @@
 
 The index remembers the rubric text and the clip length it was matched with (table
 `settings`), so a later `ingest` without --rubric keeps matching the same way, and `rematch`
-can rebuild every clip from stored words without transcribing anything again.
+can rebuild every clip from stored words without transcribing anything again. It also decides
+again which voice is the rep on diarized mono calls (from the stored voices and the rep's
+current voiceprint), so enrolling a rep after their calls were ingested fixes those calls.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from .clips import DEFAULT_CLIP_SECONDS, Clip, build_clips
 from .errors import BadInput
 from .index import Index
 from .matching import Matcher
+from .metrics import compute_metrics
+from .records import BY_FIRST_TURN, REP, VoiceSample
 from .rubric import Rubric, load_rubric, parse_rubric
+from .speakers import choose_rep, with_roles
 
 RUBRIC_TEXT = "rubric_text"
 RUBRIC_SOURCE = "rubric_source"
@@ -31,6 +36,7 @@ class RematchReport:
     matches: int
     elapsed_s: float
     rubric: str
+    reattributed: int = 0
 
 
 def stored_rubric(index: Index) -> Rubric:
@@ -85,12 +91,13 @@ def rematch(
     matcher = Matcher(rubric)
     calls = index.db.execute("select id, duration_s from calls order by id").fetchall()
     new: dict[int, list[Clip]] = {}
-    for number, (call_id, duration) in enumerate(calls, 1):
-        words = index.words(call_id)
-        new[call_id] = build_clips(matcher.match(words), words, duration, clip_seconds)
-        if progress is not None:
-            progress(number, len(calls))
     with index.db.atomic():
+        changed = reattribute(index)
+        for number, (call_id, duration) in enumerate(calls, 1):
+            words = index.words(call_id)
+            new[call_id] = build_clips(matcher.match(words), words, duration, clip_seconds)
+            if progress is not None:
+                progress(number, len(calls))
         index.replace_clips(new)
         index.set_setting(RUBRIC_TEXT, rubric.text)
         index.set_setting(RUBRIC_SOURCE, rubric.source)
@@ -101,4 +108,47 @@ def rematch(
         matches=sum(len(clip.matches) for c in new.values() for clip in c),
         elapsed_s=time.monotonic() - started,
         rubric=rubric.source,
+        reattributed=len(changed),
     )
+
+
+def reattribute(index: Index, call_ids: list[int] | None = None, guesses_only: bool = False) -> list[int]:
+    """Decide again which voice is the rep on diarized mono calls; returns the calls whose roles or
+    attribution changed (their words, segments and metrics are rewritten; clips are the caller's).
+
+    `guesses_only` limits it to calls whose rep was guessed (no voiceprint at ingest time).
+    """
+    sql = "select id, rep, duration_s, attribution from calls where voices is not null and voices > 0"
+    rows = index.db.execute(sql + " order by id").fetchall()
+    prints: dict[str, VoiceSample | None] = {}
+    changed = []
+    for call_id, rep, duration, method in rows:
+        if (call_ids is not None and call_id not in call_ids) or (guesses_only and method != BY_FIRST_TURN):
+            continue
+        if rep.lower() not in prints:
+            prints[rep.lower()] = index.voiceprint(rep)
+        segments = index.segments(call_id)
+        words = [w for s in segments for w in s.words]
+        rep_voice, attribution = choose_rep(words, index.call_voices(call_id), prints[rep.lower()])
+        old = index.find_call(call_id).attribution
+        same_roles = all((w.speaker == REP) == (w.voice == rep_voice) for w in words if w.voice is not None)
+        if same_roles and attribution == old:
+            continue
+        relabelled = with_roles(segments, rep_voice)
+        new_words = sorted((w for s in relabelled for w in s.words), key=lambda w: (w.start, w.end))
+        index.set_attribution(call_id, relabelled, compute_metrics(new_words, relabelled, duration), attribution)
+        changed.append(call_id)
+    return changed
+
+
+def rebuild_clips(index: Index, call_ids: list[int]) -> None:
+    """New clips for some calls with the index's stored rubric (after their speakers changed)."""
+    if not call_ids:
+        return
+    matcher = Matcher(stored_rubric(index))
+    seconds = stored_clip_seconds(index)
+    new = {}
+    for call_id in call_ids:
+        words = index.words(call_id)
+        new[call_id] = build_clips(matcher.match(words), words, index.find_call(call_id).duration_s, seconds)
+    index.replace_clips(new)

@@ -9,6 +9,7 @@ from typing import Any
 
 from .errors import BadInput, NotFound
 from .index import Index
+from .records import Attribution
 
 DEFAULT_LIMIT = 20
 # A typo'd query word is replaced by index terms at least this similar (0-100).
@@ -36,14 +37,22 @@ class ClipHit:
     match_end_s: float
     matches: int
     text: str
+    attribution: str  # how the call's speakers were told apart: channels, voiceprint, first-turn, none
+    attribution_confidence: float | None
+
+    @property
+    def speakers_uncertain(self) -> bool:
+        """True when the clip's rep/prospect labels may be wrong (a guessed or weak attribution)."""
+        return Attribution(self.attribution, self.attribution_confidence).uncertain
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "speakers_uncertain": self.speakers_uncertain}
 
 
 _COLUMNS = (
     "cl.id, cl.call_id, ca.path, ca.rep, ca.account, ca.date, cl.skill, cl.phrase, cl.score, cl.rank, cl.speaker, "
-    "cl.start_s, cl.end_s, cl.match_start_s, cl.match_end_s, cl.matches, cl.text"
+    "cl.start_s, cl.end_s, cl.match_start_s, cl.match_end_s, cl.matches, cl.text, "
+    "coalesce(ca.attribution, 'channels'), ca.attribution_confidence"
 )
 
 

@@ -26,6 +26,8 @@ def call_stats(index: Index, rep: str | None = None, call: str | None = None) ->
                 "date": c.date,
                 "layout": c.layout,
                 "duration_s": c.duration_s,
+                "speakers": c.attribution.describe(),
+                "speakers_uncertain": c.attribution.uncertain,
                 "talk_ratio": m.talk_ratio,
                 "talk_seconds": m.talk_seconds,
                 "longest_monologue_s": m.longest_monologue_s,
@@ -50,6 +52,7 @@ def rep_averages(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "rep": rep,
                 "calls": len(calls),
                 "calls_with_roles": sum(1 for c in calls if c["talk_ratio"] is not None),
+                "calls_uncertain": sum(1 for c in calls if c["speakers_uncertain"]),
                 "talk_ratio": _avg(c["talk_ratio"] for c in calls),
                 "longest_monologue_s": {
                     role: _avg(c["longest_monologue_s"][role] for c in calls) for role in (REP, PROSPECT)

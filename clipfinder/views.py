@@ -52,6 +52,10 @@ def calls_json(index: Index, found: list[Call]) -> list[dict[str, Any]]:
                 "duration_s": c.duration_s,
                 "layout": c.layout,
                 "channels": list(c.channels) if c.channels else None,
+                "speakers": c.attribution.method,
+                "speakers_confidence": c.attribution.confidence,
+                "speakers_uncertain": c.attribution.uncertain,
+                "voices": c.attribution.voices,
                 "talk_ratio": m.talk_ratio,
                 "model": c.model,
                 "sha256": c.sha256,
@@ -72,7 +76,7 @@ def calls_table(index: Index, found: list[Call]) -> str:
             c.account or "-",
             clock(c.duration_s, hours=False),
             c.layout,
-            pct(index.metrics(c.id).talk_ratio),
+            pct(index.metrics(c.id).talk_ratio) + ("?" if c.attribution.uncertain and c.layout == "mono" else ""),
             short_path(c.path),
         )
         for c in found
@@ -89,7 +93,8 @@ def stats_table(items: list[dict[str, Any]], reps: list[dict[str, Any]]) -> str:
             i["date"][:10],
             i["rep"],
             i["account"] or "-",
-            pct(i["talk_ratio"]),
+            pct(i["talk_ratio"]) + ("?" if i["speakers_uncertain"] and i["talk_ratio"] is not None else ""),
+            i["speakers"],
             num(i["longest_monologue_s"][REP], 0),
             num(i["longest_monologue_s"][PROSPECT], 0),
             _questions(i["questions"]),
@@ -105,6 +110,7 @@ def stats_table(items: list[dict[str, Any]], reps: list[dict[str, Any]]) -> str:
             "rep",
             "account",
             "rep talk",
+            "speakers by",
             "rep mono s",
             "prosp mono s",
             "questions r/p",
@@ -116,7 +122,7 @@ def stats_table(items: list[dict[str, Any]], reps: list[dict[str, Any]]) -> str:
     rep_rows = [
         (
             r["rep"],
-            f"{r['calls_with_roles']}/{r['calls']}",
+            f"{r['calls_with_roles']}/{r['calls']}" + (f" ({r['calls_uncertain']}?)" if r["calls_uncertain"] else ""),
             pct(r["talk_ratio"]),
             num(r["longest_monologue_s"][REP], 0),
             num(r["questions"][REP]),
@@ -134,7 +140,9 @@ def stats_table(items: list[dict[str, Any]], reps: list[dict[str, Any]]) -> str:
         f"{per_call}\n\nAverages per rep (* calls with known speakers / all calls)\n{per_rep}\n\n"
         f"Anchors (Gong Labs): rep talk {talk * 100:.0f}:{100 - talk * 100:.0f} talk:listen; "
         f"{low}-{high} questions on a discovery call.\n"
-        "Mono calls show n/a until speakers are known; ?N counts their questions without a speaker."
+        "Speakers by: channels (stereo, exact); voiceprint N (mono, the rep's enrolled voice, confidence 0-1);\n"
+        "guess (mono, no voiceprint: the first voice to hold a turn). ? marks numbers that may be wrong:\n"
+        "`clipfinder enroll` the rep. Mono calls without the diarize extra show n/a; ?N counts their questions."
     )
 
 
@@ -160,11 +168,15 @@ def search_table(hits: list[ClipHit]) -> str:
         )
         for h in hits
     ]
-    return table(("clip", "date", "rep", "account", "skill", "window", "score", "moment"), rows)
+    note = ""
+    if any(h.speakers_uncertain for h in hits):
+        note = "\n[Rep?] a mono call whose rep voice was guessed or weakly matched: `clipfinder enroll` the rep."
+    return table(("clip", "date", "rep", "account", "skill", "window", "score", "moment"), rows) + note
 
 
 def _excerpt(hit: ClipHit) -> str:
-    return f'@{clock(hit.match_start_s, hours=False)} [{speaker_label(hit.speaker)}] "{hit.phrase}"'
+    speaker = speaker_label(hit.speaker) + ("?" if hit.speakers_uncertain else "")
+    return f'@{clock(hit.match_start_s, hours=False)} [{speaker}] "{hit.phrase}"'
 
 
 def skills_table(index: Index, as_json: bool) -> str:
@@ -210,3 +222,13 @@ def missed_text(report: MissedReport) -> str:
         tail = f"{who} last spoke at {clock(report.prospect_last_s, hours=False)}; the call ran {left:.0f} s more."
     heard = ", ".join(report.heard) or "none"
     return f"{head}\n{body}\nSkills heard: {heard}\n{tail}"
+
+
+def voices_table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "No voices yet: `clipfinder enroll REP AUDIO...`, or ingest a rep's stereo calls with the diarize extra."
+    body = [
+        (r["rep"], r["id"], f"{r['seconds']:.1f}", f"call {r['call_id']}" if r["call_id"] else short_path(r["source"]))
+        for r in rows
+    ]
+    return table(("rep", "sample", "speech s", "from"), body)

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import os
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
+from . import diarize
 from .audio import SAMPLE_RATE, decode
 from .clips import Clip, build_clips
 from .errors import BadAudio, ClipfinderError
 from .matching import Matcher
 from .metrics import compute_metrics
-from .records import Metrics, Transcript
+from .records import NOT_ATTRIBUTED, REP, Attribution, Metrics, Segment, Transcript, VoiceSample, Word
 from .rubric import Rubric
-from .speakers import plan_channels
+from .speakers import choose_rep, plan_channels, with_roles
 from .transcribe import TranscribeOptions, transcribe_channel
 from .whisper_model import ModelRef, load_model
 
@@ -36,6 +39,8 @@ class Job:
     cpu_threads: int
     rubric: Rubric
     clip_seconds: float
+    diarize: diarize.DiarizeOptions = diarize.DiarizeOptions()
+    voiceprint: VoiceSample | None = None  # the rep's, if enrolled, for mono calls
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,7 @@ def transcribe_recording(job: Job) -> Transcript:
     if not any(s.words for s in segments):
         raise BadAudio(f"{path}: no speech found in the recording ({duration:.1f} s of audio)")
     segments.sort(key=lambda s: (s.start, s.end))
-    return Transcript(
+    transcript = Transcript(
         path=job.path,
         sha256=job.sha256,
         duration_s=duration,
@@ -95,6 +100,40 @@ def transcribe_recording(job: Job) -> Transcript:
         model=job.model.label,
         language=job.options.language,
     )
+    if not diarize.available():
+        if layout == "mono":
+            return replace(transcript, attribution=Attribution(NOT_ATTRIBUTED))
+        return transcript
+    if layout == "mono":
+        return attribute_mono(transcript, plans[0].samples, job.diarize, job.voiceprint)
+    rep_plan = next(p for p in plans if p.speaker == REP)
+    return replace(transcript, rep_voice=channel_voice(rep_plan.samples, transcript.words, REP))
+
+
+def attribute_mono(
+    transcript: Transcript, samples: np.ndarray, options: diarize.DiarizeOptions, voiceprint: VoiceSample | None
+) -> Transcript:
+    """Split a mono call's words among voices, pick the rep's voice, and label every word."""
+    words = transcript.words
+    found = diarize.diarize(samples, words, options)
+    voice_of = {id(w): label for w, label in zip(words, found.labels)}
+    segments = [
+        Segment(s.start, s.end, s.text, s.speaker, tuple(replace(w, voice=voice_of[id(w)]) for w in s.words), s.channel)
+        for s in transcript.segments
+    ]
+    voices = tuple(VoiceSample(tuple(float(x) for x in v.embedding), v.seconds) for v in found.voices)
+    rep_voice, attribution = choose_rep([w for s in segments for w in s.words], voices, voiceprint)
+    return replace(transcript, segments=tuple(with_roles(segments, rep_voice)), attribution=attribution, voices=voices)
+
+
+def channel_voice(samples: np.ndarray, words: list[Word], speaker: str) -> VoiceSample | None:
+    """The voice on one stereo channel, from that channel's speech (feeds the rep's voiceprint)."""
+    own = [w for w in words if w.speaker == speaker]
+    regions = diarize.speech_regions(own, 0.3)
+    embeddings, seconds = diarize.region_embeddings(samples, regions)
+    if len(embeddings) == 0:
+        return None
+    return VoiceSample(tuple(float(x) for x in diarize.mean_voice(embeddings)), round(seconds, 2))
 
 
 @lru_cache(maxsize=2)
@@ -107,3 +146,7 @@ def init_process(model: ModelRef, cpu_threads: int) -> None:
     """Pool initializer: load the model as the process starts, not with its first file."""
     os.environ.setdefault("OMP_NUM_THREADS", str(cpu_threads))
     load_model(model, cpu_threads)
+    if diarize.available():
+        import torch
+
+        torch.set_num_threads(cpu_threads)

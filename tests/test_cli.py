@@ -81,11 +81,12 @@ def test_stats_json_shape_and_values(ingested):
         if item["layout"] == "stereo":
             assert 0 < item["talk_ratio"] < 1
             assert item["questions"]["rep"] >= 1
+            assert item["speakers"] == "channels" and not item["speakers_uncertain"]
         else:
-            assert item["talk_ratio"] is None and item["talk_seconds"]["rep"] is None
+            assert 0 < item["talk_ratio"] < 1 and item["speakers"].startswith("voiceprint")
     reps = json.loads(run("stats", "--db", db, "--json", "--per-rep").output)
     assert [r["rep"] for r in reps] == ["alice", "bob"]
-    assert reps[1]["calls"] == 2 and reps[1]["calls_with_roles"] == 1
+    assert reps[1]["calls"] == 2 and reps[1]["calls_with_roles"] == 2 and reps[1]["calls_uncertain"] == 0
 
 
 def test_stats_table_shows_anchors(ingested):

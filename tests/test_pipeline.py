@@ -59,13 +59,32 @@ def test_metadata_lands_in_the_index(ingested):
     assert calls["initech-followup"].rep == "bob"  # no sidecar: the folder's name
 
 
-def test_mono_call_has_unknown_speakers_and_null_ratio(ingested):
-    db, _ = ingested
+def test_mono_call_is_diarized_and_matched_to_the_reps_stereo_voice(ingested):
+    """bob's stereo call teaches his voice in the same batch; his mono call is then attributed by it."""
+    db, report = ingested
     with Index(db) as index:
         call = by_name(index)["umbrella-intro"]
         metrics = index.metrics(call.id)
         speakers = {s.speaker for s in index.segments(call.id)}
     assert call.layout == "mono"
+    assert speakers == {"rep", "prospect"}
+    assert call.attribution.method == "voiceprint" and not call.attribution.uncertain
+    assert metrics.talk_ratio == pytest.approx(truth("umbrella-intro")["talk_ratio"], abs=0.05)
+    assert report.reattributed == 1
+
+
+def test_mono_call_without_the_diarize_extra_keeps_unknown_speakers(tmp_path, monkeypatch):
+    from clipfinder import diarize
+
+    monkeypatch.setattr(diarize, "available", lambda: False)
+    with Index(tmp_path / "x.db") as index:
+        report = ingest([CALLS / "bob" / "umbrella-intro.ogg"], index, workers=1)
+        (call,) = index.calls()
+        metrics = index.metrics(call.id)
+        speakers = {s.speaker for s in index.segments(call.id)}
+    assert report.ok and report.undiarized == 1
+    assert "pip install 'clipfinder[diarize]'" in report.having(INDEXED)[0].detail
+    assert call.attribution.method == "none" and call.attribution.uncertain
     assert speakers == {"unknown"}
     assert metrics.talk_ratio is None
     assert metrics.talk_seconds["unknown"] > 10
@@ -127,7 +146,7 @@ def test_dual_mono_stereo_is_treated_as_mono(tmp_path):
         report = ingest([path], index)
         (call,) = index.calls()
         assert report.ok and call.layout == "mono"
-        assert index.metrics(call.id).talk_ratio is None
+        assert call.attribution.method == "first-turn" and call.attribution.voices == 2
 
 
 def test_force_retranscribes_and_keeps_the_call_id(tmp_path):

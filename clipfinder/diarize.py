@@ -1,0 +1,345 @@
+"""Who spoke when on a mono recording (the `diarize` extra): voices from speech windows, words to voices.
+
+The chain, on the transcription's own word timings (its VAD already found the speech):
+1. speech regions: the words' spans, joined across short pauses;
+2. windows of 1.6 s (the speaker encoder's training length) every 0.4 s inside those regions,
+   each turned into a 256-number voice embedding by Resemblyzer's pretrained encoder;
+3. the windows clustered into voices (average-linkage on cosine distance; the count is estimated
+   from the distance at which voices stop being told apart, or fixed by the caller);
+4. each word scored against every voice by the windows that cover it, then the most likely
+   sequence of voices over the words (a Viterbi pass), where changing voice costs less after a
+   pause than in mid-sentence, which is where turns change.
+docs/diarization.md describes the steps and the measured quality.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .audio import SAMPLE_RATE
+from .errors import DiarizeMissing
+from .records import Word
+
+FRAME_S = 0.01  # one mel frame every 10 ms (the encoder's features)
+WINDOW_FRAMES = 160  # 1.6 s: the encoder was trained on partial utterances of this length
+MIN_WINDOW_FRAMES = 50  # a stretch of speech shorter than 0.5 s gets no window of its own
+EMBEDDING_SIZE = 256
+TARGET_DBFS = -30.0  # loudness the encoder's training audio was normalised to
+INSTALL_HINT = "pip install 'clipfinder[diarize]'"
+
+
+@dataclass(frozen=True)
+class DiarizeOptions:
+    """How a mono call is split into voices. The defaults are what `clipfinder ingest` uses.
+
+    speakers: the number of voices if known (`--speakers N`); None estimates it.
+    max_speakers: the most voices the estimate may find.
+    hop_s: the step between speech windows; smaller is finer at turn changes and slower.
+    join_gap_s: pauses shorter than this inside one speaker's speech keep one speech region.
+    one_voice_distance: when even the two most different groups of windows are closer than this
+        (cosine distance), the call has one voice (used only when `speakers` is None).
+    extra_voice_distance: a voice beyond the second is counted only when it stands this far from
+        the others; below it a call keeps the two voices a sales call has (only when `speakers` is None).
+    switch_cost: how much less likely a change of voice is between two words with no pause,
+        in units of the word scores (see `assign_words`).
+    """
+
+    speakers: int | None = None
+    max_speakers: int = 6
+    hop_s: float = 0.4
+    join_gap_s: float = 1.0
+    one_voice_distance: float = 0.25
+    extra_voice_distance: float = 0.45
+    switch_cost: float = 4.0
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One speaker found in a call: the mean embedding of their windows and their speech time."""
+
+    label: int
+    embedding: np.ndarray
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Diarization:
+    """The voice of each word (an index into `voices`, in the order of the words given)."""
+
+    labels: tuple[int, ...]
+    voices: tuple[Voice, ...]
+
+
+def available() -> bool:
+    """True when the diarize extra (torch and Resemblyzer's encoder weights) is installed."""
+    return importlib.util.find_spec("torch") is not None and _weights_path() is not None
+
+
+def _weights_path() -> Path | None:
+    # Resemblyzer's package ships the encoder weights; importing the package itself would also
+    # import webrtcvad and librosa's audio stack, which we do not use, so only its file is read.
+    spec = importlib.util.find_spec("resemblyzer")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "pretrained.pt"
+    return path if path.exists() else None
+
+
+@lru_cache(maxsize=1)
+def load_encoder() -> Any:
+    """The speaker encoder (a 3-layer LSTM) with Resemblyzer's pretrained weights, once per process."""
+    weights = _weights_path()
+    if weights is None or importlib.util.find_spec("torch") is None:
+        raise DiarizeMissing(f"telling speakers apart on a mono recording needs the diarize extra: {INSTALL_HINT}")
+    import torch
+
+    class Encoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lstm = torch.nn.LSTM(40, 256, 3, batch_first=True)
+            self.linear = torch.nn.Linear(256, EMBEDDING_SIZE)
+
+        def forward(self, mels: torch.Tensor) -> torch.Tensor:
+            _, (hidden, _) = self.lstm(mels)
+            raw = torch.relu(self.linear(hidden[-1]))
+            return raw / torch.clamp(torch.norm(raw, dim=1, keepdim=True), min=1e-8)
+
+    encoder = Encoder()
+    state = torch.load(weights, map_location="cpu", weights_only=True)["model_state"]
+    encoder.load_state_dict({k: v for k, v in state.items() if not k.startswith("similarity_")})
+    encoder.eval()
+    return encoder
+
+
+def mel_frames(samples: np.ndarray) -> np.ndarray:
+    """(frames, 40) mel power spectrogram, 25 ms windows every 10 ms, after loudness normalisation."""
+    import librosa
+
+    samples = np.asarray(samples, dtype=np.float32)
+    rms = float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))) if len(samples) else 0.0
+    if rms > 0:
+        gain = 10 ** (TARGET_DBFS / 20) / rms
+        samples = samples * np.float32(max(gain, 1.0))  # only ever louder, as in the encoder's training
+    mel = librosa.feature.melspectrogram(y=samples, sr=SAMPLE_RATE, n_fft=400, hop_length=160, n_mels=40)
+    return np.ascontiguousarray(mel.T, dtype=np.float32)
+
+
+def embed_windows(mel: np.ndarray, windows: Sequence[tuple[int, int]], batch: int = 64) -> np.ndarray:
+    """One unit-length embedding per (first_frame, end_frame) window of `mel`."""
+    import torch
+
+    encoder = load_encoder()
+    out = np.zeros((len(windows), EMBEDDING_SIZE), dtype=np.float32)
+    by_length: dict[int, list[int]] = {}
+    for i, (a, b) in enumerate(windows):
+        by_length.setdefault(b - a, []).append(i)
+    with torch.inference_mode():
+        for length, idxs in by_length.items():
+            for k in range(0, len(idxs), batch):
+                chunk = idxs[k : k + batch]
+                stack = np.stack([mel[windows[i][0] : windows[i][0] + length] for i in chunk])
+                out[chunk] = encoder(torch.from_numpy(stack)).numpy()
+    return out
+
+
+def speech_regions(words: Sequence[Word], join_gap_s: float) -> list[tuple[float, float]]:
+    """The words' spans joined across pauses shorter than `join_gap_s`, in time order."""
+    regions: list[list[float]] = []
+    for w in sorted(words, key=lambda w: w.start):
+        if regions and w.start - regions[-1][1] < join_gap_s:
+            regions[-1][1] = max(regions[-1][1], w.end)
+        else:
+            regions.append([w.start, w.end])
+    return [(a, b) for a, b in regions]
+
+
+def speech_windows(regions: Sequence[tuple[float, float]], hop_s: float, total_frames: int) -> list[tuple[int, int]]:
+    """Encoder windows covering each region: full 1.6 s windows every `hop_s`, the last one flush
+    with the region's end; a region shorter than a window gets one window of its own length."""
+    hop = max(1, round(hop_s / FRAME_S))
+    windows: list[tuple[int, int]] = []
+    for start_s, end_s in regions:
+        a = max(0, int(start_s / FRAME_S))
+        b = min(total_frames, int(np.ceil(end_s / FRAME_S)))
+        if b - a < MIN_WINDOW_FRAMES:
+            # too short to tell a voice on its own: widen it around its middle
+            mid = (a + b) // 2
+            a = max(0, mid - MIN_WINDOW_FRAMES // 2)
+            b = min(total_frames, a + MIN_WINDOW_FRAMES)
+        if b - a <= WINDOW_FRAMES:
+            windows.append((a, b))
+            continue
+        starts = list(range(a, b - WINDOW_FRAMES + 1, hop))
+        if starts[-1] != b - WINDOW_FRAMES:
+            starts.append(b - WINDOW_FRAMES)
+        windows.extend((s, s + WINDOW_FRAMES) for s in starts)
+    return windows
+
+
+def cluster(embeddings: np.ndarray, options: DiarizeOptions) -> np.ndarray:
+    """Voice label per window: average-linkage clustering on cosine distance.
+
+    With `options.speakers` the tree is cut into that many voices; otherwise the count is
+    estimated by `estimate_speakers`.
+    """
+    n = len(embeddings)
+    if n < 2:
+        return np.zeros(n, dtype=int)
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    tree = linkage(embeddings, method="average", metric="cosine")
+    count = options.speakers or estimate_speakers(tree[:, 2], options)
+    labels = fcluster(tree, t=min(count, n), criterion="maxclust")
+    return _by_size(labels - 1)
+
+
+def estimate_speakers(merge_distances: np.ndarray, options: DiarizeOptions) -> int:
+    """How many voices a call has, from the distances at which the clustering merged its groups.
+
+    Two unless the evidence is clear: one when even the last merge joined close groups (a
+    monologue, a voicemail), more than two only for each further group that stood at least
+    `extra_voice_distance` apart. Telling two similar voices apart is common on a call; a third
+    voice on a sales call is rarer, so the bar for it is higher (docs/diarization.md).
+    """
+    heights = np.sort(merge_distances)[::-1]
+    if len(heights) == 0 or heights[0] < options.one_voice_distance:
+        return 1
+    extra = int(np.sum(heights[1:] >= options.extra_voice_distance))
+    return min(2 + extra, options.max_speakers, len(heights) + 1)
+
+
+def _by_size(labels: np.ndarray) -> np.ndarray:
+    """Relabel so voice 0 has the most windows, 1 the next, and so on."""
+    counts = np.bincount(labels)
+    order = np.argsort(-counts, kind="stable")
+    remap = np.empty_like(order)
+    remap[order] = np.arange(len(order))
+    return remap[labels]
+
+
+def centroids(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Unit-length mean embedding of each voice."""
+    k = int(labels.max()) + 1 if len(labels) else 0
+    out = np.zeros((k, embeddings.shape[1]), dtype=np.float32)
+    for c in range(k):
+        mean = embeddings[labels == c].mean(axis=0)
+        out[c] = mean / max(float(np.linalg.norm(mean)), 1e-8)
+    return out
+
+
+def word_scores(
+    words: Sequence[Word], windows: Sequence[tuple[int, int]], embeddings: np.ndarray, voices: np.ndarray
+) -> np.ndarray:
+    """(words, voices) similarity of each word to each voice.
+
+    A word is scored by the windows that overlap it, each weighted by the overlap and by how close
+    the word sits to the window's middle (an LSTM window says most about its own centre), so a word
+    just after a turn change leans on the windows that start near it.
+    """
+    sims = embeddings @ voices.T  # (windows, voices)
+    starts = np.array([a for a, _ in windows], dtype=float) * FRAME_S
+    ends = np.array([b for _, b in windows], dtype=float) * FRAME_S
+    mids, halves = (starts + ends) / 2, (ends - starts) / 2
+    scores = np.zeros((len(words), voices.shape[0]), dtype=np.float32)
+    order = np.argsort(starts)
+    sorted_starts = starts[order]
+    for i, w in enumerate(words):
+        upto = np.searchsorted(sorted_starts, w.end, side="right")
+        cand = order[:upto]
+        cand = cand[ends[cand] > w.start]
+        if len(cand) == 0:
+            cand = np.array([int(np.argmin(np.abs(mids - (w.start + w.end) / 2)))])
+        centre = (w.start + w.end) / 2
+        overlap = np.minimum(ends[cand], max(w.end, w.start + FRAME_S)) - np.maximum(starts[cand], w.start)
+        weight = np.clip(overlap, FRAME_S, None) * np.clip(1 - np.abs(centre - mids[cand]) / halves[cand], 0.05, 1)
+        scores[i] = weight @ sims[cand] / weight.sum()
+    return scores
+
+
+def assign_words(words: Sequence[Word], scores: np.ndarray, switch_cost: float) -> np.ndarray:
+    """The most likely voice of each word (Viterbi), changing voice only where the scores insist.
+
+    Word scores are turned into log-probabilities (a softmax with temperature 0.05, about the spread
+    of same-speaker similarities); a change of voice costs `switch_cost` between words that touch,
+    shrinking to a quarter of it after a pause of a second or more, where turns usually change.
+    """
+    n, k = scores.shape
+    if n == 0 or k < 2:
+        return np.zeros(n, dtype=int)
+    logits = scores / 0.05
+    top = logits.max(axis=1, keepdims=True)
+    logp = logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
+    best = logp[0].copy()
+    back = np.zeros((n, k), dtype=int)
+    for i in range(1, n):
+        gap = max(0.0, words[i].start - words[i - 1].end)
+        cost = switch_cost * (1 - 0.75 * min(gap, 1.0))
+        stay = best
+        move = best.max() - cost
+        back[i] = np.where(stay >= move, np.arange(k), int(best.argmax()))
+        best = np.maximum(stay, move) + logp[i]
+    path = np.zeros(n, dtype=int)
+    path[-1] = int(best.argmax())
+    for i in range(n - 1, 0, -1):
+        path[i - 1] = back[i, path[i]]
+    return path
+
+
+def diarize(samples: np.ndarray, words: Sequence[Word], options: DiarizeOptions = DiarizeOptions()) -> Diarization:
+    """Split a mono call's words among the voices heard in it. `words` must be in time order."""
+    if not words:
+        return Diarization((), ())
+    mel = mel_frames(samples)
+    regions = speech_regions(words, options.join_gap_s)
+    windows = speech_windows(regions, options.hop_s, len(mel))
+    embeddings = embed_windows(mel, windows)
+    labels = cluster(embeddings, options)
+    voices = centroids(embeddings, labels)
+    word_labels = assign_words(words, word_scores(words, windows, embeddings, voices), options.switch_cost)
+    # the voices as the words ended up: a voice no word kept is dropped, the rest renumbered by talk time
+    seconds = np.zeros(len(voices))
+    for w, label in zip(words, word_labels):
+        seconds[label] += w.end - w.start
+    kept = [int(c) for c in np.argsort(-seconds, kind="stable") if seconds[c] > 0]
+    remap = {old: new for new, old in enumerate(kept)}
+    return Diarization(
+        labels=tuple(remap[int(label)] for label in word_labels),
+        voices=tuple(Voice(remap[c], voices[c], round(float(seconds[c]), 3)) for c in kept),
+    )
+
+
+def vad_regions(samples: np.ndarray) -> list[tuple[float, float]]:
+    """Speech regions (seconds) by faster-whisper's bundled Silero VAD, for audio not transcribed."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    chunks = get_speech_timestamps(np.asarray(samples, dtype=np.float32), VadOptions(min_silence_duration_ms=300))
+    return [(c["start"] / SAMPLE_RATE, c["end"] / SAMPLE_RATE) for c in chunks]
+
+
+def region_embeddings(
+    samples: np.ndarray, regions: Sequence[tuple[float, float]], max_windows: int = 120
+) -> tuple[np.ndarray, float]:
+    """Embeddings of non-overlapping windows over `regions` (evenly thinned to `max_windows`),
+    and the seconds of speech they cover. For voiceprints, where one voice speaks throughout."""
+    mel = mel_frames(samples)
+    windows = speech_windows(regions, WINDOW_FRAMES * FRAME_S, len(mel))
+    if len(windows) > max_windows:
+        keep = np.linspace(0, len(windows) - 1, max_windows).round().astype(int)
+        windows = [windows[i] for i in keep]
+    if not windows:
+        return np.zeros((0, EMBEDDING_SIZE), dtype=np.float32), 0.0
+    seconds = sum(b - a for a, b in windows) * FRAME_S
+    return embed_windows(mel, windows), seconds
+
+
+def mean_voice(embeddings: np.ndarray, weights: Sequence[float] | None = None) -> np.ndarray:
+    """Unit-length (weighted) mean of embeddings: one voice from many windows or samples."""
+    mean = np.average(embeddings, axis=0, weights=weights)
+    return (mean / max(float(np.linalg.norm(mean)), 1e-8)).astype(np.float32)
