@@ -31,6 +31,7 @@ FRAME_S = 0.01  # one mel frame every 10 ms (the encoder's features)
 WINDOW_FRAMES = 160  # 1.6 s: the encoder was trained on partial utterances of this length
 MIN_WINDOW_FRAMES = 50  # a stretch of speech shorter than 0.5 s gets no window of its own
 EMBEDDING_SIZE = 256
+MIN_VOICE_SHARE = 0.02  # a voice holds at least this share of a call's speech windows
 TARGET_DBFS = -30.0  # loudness the encoder's training audio was normalised to
 INSTALL_HINT = "pip install 'clipfinder[diarize]'"
 
@@ -184,10 +185,13 @@ def speech_windows(regions: Sequence[tuple[float, float]], hop_s: float, total_f
 
 
 def cluster(embeddings: np.ndarray, options: DiarizeOptions) -> np.ndarray:
-    """Voice label per window: average-linkage clustering on cosine distance.
+    """Voice label per window: average-linkage clustering on cosine distance, robust to outliers.
 
-    With `options.speakers` the tree is cut into that many voices; otherwise the count is
-    estimated by `estimate_speakers`.
+    A handful of odd windows (a cough, a door, a burst of line noise) would otherwise be the
+    "second speaker" of a long call, because they are the furthest from everything. So a voice
+    must hold at least MIN_VOICE_SHARE of the windows (and 3 or more): the tree is cut ever finer
+    until it has the wanted number of such voices (`options.speakers`, else `estimate_speakers`),
+    and the windows of the small leftover groups join the nearest voice.
     """
     n = len(embeddings)
     if n < 2:
@@ -195,24 +199,62 @@ def cluster(embeddings: np.ndarray, options: DiarizeOptions) -> np.ndarray:
     from scipy.cluster.hierarchy import fcluster, linkage
 
     tree = linkage(embeddings, method="average", metric="cosine")
-    count = options.speakers or estimate_speakers(tree[:, 2], options)
-    labels = fcluster(tree, t=min(count, n), criterion="maxclust")
-    return _by_size(labels - 1)
+    min_size = max(3, int(np.ceil(MIN_VOICE_SHARE * n)))
+    cuts = _cuts(tree, n, min_size, options.max_speakers)
+    if options.speakers is not None:
+        wanted = options.speakers
+    else:
+        wanted = estimate_speakers(np.array([height for height, _, _ in cuts[1:]]), options)
+    # the coarsest cut with the wanted number of voices (else the one with the most)
+    cut = next((c for c in cuts if c[1] >= wanted), cuts[-1])
+    labels = fcluster(tree, t=cut[2], criterion="maxclust") - 1
+    sizes = np.bincount(labels)
+    big = [c for c in range(len(sizes)) if sizes[c] >= min_size] or [int(np.argmax(sizes))]
+    big = big[:wanted] if len(big) > wanted else big
+    voices = centroids(embeddings, labels)[big]
+    nearest = np.argmax(embeddings @ voices.T, axis=1)
+    keep = np.isin(labels, big)
+    final = np.where(keep, np.searchsorted(np.array(big), labels), nearest)
+    return _by_size(final)
 
 
-def estimate_speakers(merge_distances: np.ndarray, options: DiarizeOptions) -> int:
-    """How many voices a call has, from the distances at which the clustering merged its groups.
+def _cuts(tree: np.ndarray, n: int, min_size: int, max_voices: int) -> list[tuple[float, int, int]]:
+    """(split height, voices, clusters) each time cutting the tree finer makes one more big group.
 
-    Two unless the evidence is clear: one when even the last merge joined close groups (a
-    monologue, a voicemail), more than two only for each further group that stood at least
+    The first entry is the whole (one voice); each later one is the first cut with one more group
+    of at least `min_size` windows, and the height at which that group split off.
+    """
+    from scipy.cluster.hierarchy import fcluster
+
+    cuts = [(float("inf"), 1, 1)]
+    for k in range(2, min(n, 40) + 1):
+        sizes = np.bincount(fcluster(tree, t=k, criterion="maxclust"))
+        voices = int(np.sum(sizes >= min_size))
+        if voices > cuts[-1][1]:
+            cuts.append((float(tree[n - k, 2]), voices, k))
+            if voices >= max_voices:
+                break
+    return cuts
+
+
+def estimate_speakers(split_heights: np.ndarray, options: DiarizeOptions) -> int:
+    """How many voices a call has, from the heights (cosine distance) at which each next voice
+    split off, coarsest first.
+
+    Two unless the evidence is clear: one when even the first split is between close groups (a
+    monologue, a voicemail), more than two only while each further voice stood at least
     `extra_voice_distance` apart. Telling two similar voices apart is common on a call; a third
     voice on a sales call is rarer, so the bar for it is higher (docs/diarization.md).
     """
-    heights = np.sort(merge_distances)[::-1]
+    heights = np.asarray(split_heights)
     if len(heights) == 0 or heights[0] < options.one_voice_distance:
         return 1
-    extra = int(np.sum(heights[1:] >= options.extra_voice_distance))
-    return min(2 + extra, options.max_speakers, len(heights) + 1)
+    extra = 0
+    for height in heights[1:]:
+        if height < options.extra_voice_distance:
+            break
+        extra += 1
+    return min(2 + extra, options.max_speakers)
 
 
 def _by_size(labels: np.ndarray) -> np.ndarray:

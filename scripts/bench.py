@@ -6,6 +6,9 @@
 - rematch: `rematch` over an index of 1,000 synthetic call transcripts made of the fixtures' words.
 - search: latency (median, p95) of typical queries over an index of 10,000 calls.
 - export: one 30 s clip from a 60-minute recording, against decoding the whole file.
+- diarize: a 10-minute mono call (the fixtures mixed down and tiled): diarization time against
+  transcription time of the same call, the encoder's load time, and the rep-voice sample a
+  stereo call adds.
 
 Prints a report; the figures in docs/performance.md come from it. `--only NAME` runs one part.
 """
@@ -293,11 +296,57 @@ def bench_export() -> None:
         print(f"baseline, decoding the whole hour: {whole:.2f} s")
 
 
+def bench_diarize(minutes: float = 10.0) -> None:
+    from clipfinder import diarize
+    from clipfinder.transcribe import transcribe_channel
+    from clipfinder.whisper_model import load_model, resolve_model
+    from clipfinder.worker import channel_voice
+
+    pieces = []
+    for name in STEREO[:2]:  # alice's calls: one rep voice, one prospect voice
+        left, right = decode(ROOT / "fixtures" / "calls" / name)
+        pieces.append(((left + right) / 2).astype(np.float32))
+    parts, length, k = [], 0, 0
+    while length < minutes * 60 * SAMPLE_RATE:
+        parts.append(pieces[k % len(pieces)])
+        length += len(parts[-1])
+        k += 1
+    mono = np.concatenate(parts)
+    print(f"\n## diarize: one mono call of {len(mono) / SAMPLE_RATE / 60:.1f} min, tiled from alice's fixture calls")
+    model = load_model(resolve_model(None), os.cpu_count() or 1)
+    started = time.perf_counter()
+    diarize.load_encoder()
+    diarize.mel_frames(mono[:SAMPLE_RATE])
+    print(f"encoder + feature code load (once per process): {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    segments = transcribe_channel(model, mono, "unknown", None)
+    transcribe_s = time.perf_counter() - started
+    words = sorted((w for seg in segments for w in seg.words), key=lambda w: w.start)
+    runs = []
+    for _ in range(3):
+        started = time.perf_counter()
+        found = diarize.diarize(mono, words)
+        runs.append(time.perf_counter() - started)
+    diarize_s = statistics.median(runs)
+    print(f"transcription (tiny.en, {os.cpu_count()} threads): {transcribe_s:.1f} s")
+    print(
+        f"diarization (median of 3): {diarize_s:.2f} s = {diarize_s / transcribe_s:.1%} of transcription; "
+        f"{len(found.voices)} voices, {len(words)} words"
+    )
+    started = time.perf_counter()
+    channel_voice(mono, [replace_speaker(w, "rep") for w in words], "rep")
+    print(f"rep-voice sample of a stereo call's rep channel (<= 120 windows): {time.perf_counter() - started:.2f} s")
+
+
+def replace_speaker(word: Word, speaker: str) -> Word:
+    return Word(word.start, word.end, word.text, word.probability, speaker, word.timed)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=6)
     parser.add_argument("--minutes", type=float, default=2.0)
-    parser.add_argument("--only", choices=["ingest", "matching", "rematch", "search", "export"])
+    parser.add_argument("--only", choices=["ingest", "matching", "rematch", "search", "export", "diarize"])
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     if args.only in (None, "matching", "rematch", "search"):
@@ -311,6 +360,8 @@ def main() -> None:
             bench_search(pieces, 10_000, 3.0)
     if args.only in (None, "export"):
         bench_export()
+    if args.only in (None, "diarize"):
+        bench_diarize()
     if args.only not in (None, "ingest"):
         return
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,0 +1,124 @@
+"""Diarization of mono calls: the steps on hand-built inputs, then the real encoder on fixture audio."""
+
+import numpy as np
+import pytest
+
+from clipfinder import diarize
+from clipfinder.diarize import (
+    DiarizeOptions,
+    assign_words,
+    cluster,
+    estimate_speakers,
+    speech_regions,
+    speech_windows,
+)
+from clipfinder.records import Word
+
+
+def spoken(*spans: tuple[float, float]) -> list[Word]:
+    return [Word(a, b, "word", 0.9, "unknown") for a, b in spans]
+
+
+def test_speech_regions_join_short_pauses_only():
+    words = spoken((0.0, 0.4), (0.5, 0.9), (3.0, 3.5), (3.6, 4.0))
+    assert speech_regions(words, join_gap_s=1.0) == [(0.0, 0.9), (3.0, 4.0)]
+    assert len(speech_regions(words, join_gap_s=0.05)) == 4
+
+
+def test_speech_windows_cover_long_regions_and_give_short_ones_a_window():
+    windows = speech_windows([(1.0, 5.0), (10.0, 10.2)], hop_s=0.4, total_frames=2000)
+    long = [w for w in windows if w[0] < 900]
+    assert all(b - a == 160 for a, b in long)
+    assert long[0][0] == 100 and long[-1][1] == 500  # flush with both ends of the region
+    assert {long[i + 1][0] - long[i][0] for i in range(len(long) - 2)} == {40}
+    (short,) = [w for w in windows if w[0] >= 900]
+    assert short[1] - short[0] == diarize.MIN_WINDOW_FRAMES and short[0] <= 1000 and short[1] >= 1020
+
+
+@pytest.mark.parametrize(
+    ("heights", "expected"),
+    [
+        ([0.20, 0.1, 0.05], 1),  # even the two furthest groups are one voice
+        ([0.39, 0.38, 0.33], 2),  # two similar voices: a sales call's two
+        ([0.60, 0.50, 0.25], 3),  # a third voice far from both
+        ([0.9, 0.8, 0.7, 0.6, 0.55, 0.5, 0.46], 6),  # capped by max_speakers
+    ],
+)
+def test_speaker_count_is_two_unless_the_distances_say_otherwise(heights, expected):
+    assert estimate_speakers(np.array(heights), DiarizeOptions()) == expected
+
+
+def _voices(rng, directions, counts, spread=0.15):
+    rows = [d + spread * rng.standard_normal(d.shape) for d, n in zip(directions, counts) for _ in range(n)]
+    rows = np.array(rows, dtype=np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def test_clustering_separates_two_voices_and_numbers_them_by_size():
+    rng = np.random.default_rng(7)
+    a, b = np.abs(rng.standard_normal((2, 256)))
+    embeddings = _voices(rng, [a, b], [12, 30])
+    labels = cluster(embeddings, DiarizeOptions())
+    assert list(labels[:12]) == [1] * 12 and list(labels[12:]) == [0] * 30
+    assert set(cluster(embeddings, DiarizeOptions(speakers=1))) == {0}
+
+
+def test_a_few_odd_windows_do_not_become_the_second_voice():
+    """Average linkage puts far outliers (noise bursts) in a group of their own at the top of the tree."""
+    rng = np.random.default_rng(3)
+    a, b, odd = np.abs(rng.standard_normal((3, 256)))
+    odd = -odd  # far from both voices
+    embeddings = np.vstack([_voices(rng, [a, b], [200, 150], spread=0.3), _voices(rng, [odd], [2], spread=0.05)])
+    labels = cluster(embeddings, DiarizeOptions())
+    assert len(set(labels)) == 2
+    assert len(set(labels[:200])) == 1 and len(set(labels[200:350])) == 1 and labels[0] != labels[200]
+
+
+def test_viterbi_keeps_a_turn_through_one_doubtful_word_but_changes_after_a_pause():
+    words = spoken(*[(i * 0.3, i * 0.3 + 0.25) for i in range(6)], (4.0, 4.3), (4.35, 4.6))
+    scores = np.array(
+        [[0.9, 0.7]] * 2
+        + [[0.78, 0.8]]  # one word in mid-sentence leaning the other way: noise
+        + [[0.9, 0.7]] * 3
+        + [[0.7, 0.9]] * 2,  # after a 2.45 s pause the other voice, clearly
+        dtype=np.float32,
+    )
+    assert list(assign_words(words, scores, switch_cost=4.0)) == [0, 0, 0, 0, 0, 0, 1, 1]
+    assert list(assign_words(words, scores, switch_cost=0.0))[2] == 1  # no smoothing: the noise wins
+
+
+# -- the real encoder -------------------------------------------------------------------------------
+
+
+def test_the_encoder_loads_from_the_installed_package_and_tells_voices_apart():
+    """Two fixture voices (bob's rep and prospect) embed nearer themselves than each other."""
+    from clipfinder.audio import decode
+
+    from .conftest import CALLS, truth
+
+    rep_channel, prospect_channel = decode(CALLS / "bob" / "initech-followup.flac")
+    lines = truth("initech-followup")["lines"]
+
+    def voice(samples, who):
+        regions = [(line["start"], line["end"]) for line in lines if line["speaker"] == who]
+        embeddings, seconds = diarize.region_embeddings(samples, regions)
+        assert seconds > 5
+        return embeddings
+
+    rep, prospect = voice(rep_channel, "rep"), voice(prospect_channel, "prospect")
+    rep_print, prospect_print = diarize.mean_voice(rep), diarize.mean_voice(prospect)
+    assert np.allclose(np.linalg.norm(rep, axis=1), 1, atol=1e-4)
+    assert float(np.mean(rep @ rep_print)) > float(np.mean(rep @ prospect_print)) + 0.1
+    assert float(np.mean(prospect @ prospect_print)) > float(np.mean(prospect @ rep_print)) + 0.1
+
+
+def test_missing_extra_is_a_clear_error(monkeypatch):
+    from clipfinder.errors import DiarizeMissing
+
+    monkeypatch.setattr(diarize, "_weights_path", lambda: None)
+    diarize.load_encoder.cache_clear()
+    try:
+        with pytest.raises(DiarizeMissing, match=r"pip install 'clipfinder\[diarize\]'"):
+            diarize.load_encoder()
+    finally:
+        diarize.load_encoder.cache_clear()

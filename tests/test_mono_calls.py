@@ -1,0 +1,126 @@
+"""Mono calls end to end with the real model and encoder: fixture calls mixed down to one channel,
+so every word's true speaker is known from the script."""
+
+import json
+
+import pytest
+
+from clipfinder import Index, ingest
+from clipfinder.audio import decode
+from clipfinder.errors import BadAudio, BadInput
+from clipfinder.voiceprints import enroll
+
+from .audio_helpers import tone, write_wav
+from .conftest import CALLS, truth
+from .test_cli import run
+
+ROLE_CHANNELS = {"acme-discovery": "alice/acme-discovery.wav", "globex-pricing": "alice/globex-pricing.mp3"}
+
+
+def true_speaker(lines, word):
+    middle = (word.start + word.end) / 2
+    return min(lines, key=lambda ln: max(ln["start"] - middle, middle - ln["end"], 0))["speaker"]
+
+
+@pytest.fixture(scope="module")
+def mono_db(tmp_path_factory):
+    """alice's two stereo fixture calls mixed to mono and ingested: no voiceprint, so guessed roles."""
+    folder = tmp_path_factory.mktemp("mono")
+    (folder / "calls").mkdir()
+    for name, src in ROLE_CHANNELS.items():
+        left, right = decode(CALLS / src)
+        write_wav(folder / "calls" / f"{name}.wav", [(left + right) / 2])
+        (folder / "calls" / f"{name}.json").write_text(json.dumps({"rep": "alice", "date": "2026-11-20"}))
+    db = folder / "mono.db"
+    with Index(db) as index:
+        report = ingest([folder / "calls"], index)
+    assert report.ok
+    return db, folder
+
+
+@pytest.mark.parametrize("name", list(ROLE_CHANNELS))
+def test_word_attribution_on_mixed_down_fixtures_is_at_least_95_percent(mono_db, name):
+    db, _ = mono_db
+    lines = truth(name)["lines"]
+    with Index(db) as index:
+        (call,) = [c for c in index.calls() if name in c.path]
+        words = index.words(call.id)
+        ratio = index.metrics(call.id).talk_ratio
+    right = sum(true_speaker(lines, w) == w.speaker for w in words)
+    assert len(words) > 50
+    assert right / len(words) >= 0.95
+    assert ratio == pytest.approx(truth(name)["talk_ratio"], abs=0.05)
+    assert call.attribution.method == "first-turn" and call.attribution.uncertain
+
+
+def test_enrolling_the_rep_attributes_by_voiceprint_without_retranscribing(mono_db, tmp_path):
+    db, _ = mono_db
+    left, _ = decode(CALLS / "alice" / "acme-discovery.wav")  # alice's own channel
+    memo = write_wav(tmp_path / "alice-memo.wav", [left])
+    with Index(db) as index:
+        before = {c.id: index.words(c.id) for c in index.calls()}
+        report = enroll(index, "alice", [memo])
+        calls = index.calls()
+        after = {c.id: index.words(c.id) for c in calls}
+    assert report.reattributed == 2 and report.samples[0].seconds > 10
+    for call in calls:
+        assert call.attribution.method == "voiceprint" and call.attribution.confidence >= 0.5
+        # the same words and times (nothing transcribed again), the same roles (the guess was right)
+        assert [(w.start, w.text, w.speaker) for w in after[call.id]] == [
+            (w.start, w.text, w.speaker) for w in before[call.id]
+        ]
+
+
+def test_enrolling_the_wrong_voice_flips_the_roles(mono_db, tmp_path):
+    """A voiceprint decides the rep: enrolling the prospect's voice as alice swaps every role."""
+    db, folder = mono_db
+    copy = tmp_path / "copy.db"
+    with Index(db) as index:
+        index.db.execute("vacuum into ?", [str(copy)])
+    _, prospect = decode(CALLS / "alice" / "acme-discovery.wav")
+    memo = write_wav(tmp_path / "not-alice.wav", [prospect])
+    with Index(copy) as index:
+        (call,) = [c for c in index.calls() if "acme" in c.path]
+        ratio = index.metrics(call.id).talk_ratio
+        enroll(index, "alice", [memo])
+        flipped = index.metrics(call.id).talk_ratio
+        clips = {row[0] for row in index.db.execute("select speaker from matches where call_id = ?", [call.id])}
+    assert flipped == pytest.approx(1 - ratio, abs=0.02)
+    assert clips  # clips were rebuilt with the new roles
+
+
+def test_rematch_goes_back_to_a_guess_when_the_voiceprint_is_removed(db_copy):
+    with Index(db_copy) as index:
+        index.db.execute("delete from voice_samples where rep = 'bob'")
+    result = run("rematch", "--db", db_copy)
+    assert result.exit_code == 0 and "1 mono calls re-attributed" in result.output
+    stats = run("stats", "--db", db_copy, "--rep", "bob")
+    assert "guess ?" in stats.output
+    found = run("search", "--db", db_copy, "--rep", "bob", "--limit", "50")
+    assert "?]" in found.output and "enroll" in found.output
+    items = json.loads(run("search", "--db", db_copy, "--rep", "bob", "--json").output)
+    assert {i["speakers_uncertain"] for i in items if "umbrella" in i["path"]} == {True}
+
+
+def test_enroll_cli_reports_speech_and_rejects_bad_recordings(tmp_path):
+    db = tmp_path / "x.db"
+    left, _ = decode(CALLS / "bob" / "initech-followup.flac")
+    memo = write_wav(tmp_path / "bob.wav", [left])
+    result = run("enroll", "bob", str(memo), "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "enrolled bob:" in result.output
+    assert "bob" in run("voices", "--db", db).output
+    beep = write_wav(tmp_path / "hum.wav", [tone(4.0, freq=50.0, level=0.01)])
+    bad = run("enroll", "bob", str(beep), "--db", db)
+    assert bad.exit_code == 1 and "too little to learn a voice" in bad.output
+    missing = run("enroll", "bob", str(tmp_path / "nope.wav"), "--db", db)
+    assert missing.exit_code == 1 and "no such file" in missing.output
+    with Index(db) as index:
+        assert len(index.voice_samples("bob")) == 1  # the failed enrolments stored nothing
+        with pytest.raises(BadAudio):
+            enroll(index, "bob", [beep])
+
+
+def test_speakers_option_is_checked(tmp_path):
+    with Index(tmp_path / "x.db") as index, pytest.raises(BadInput, match="--speakers"):
+        ingest([CALLS / "bob"], index, speakers=0)
