@@ -33,6 +33,7 @@ MIN_WINDOW_FRAMES = 50  # a stretch of speech shorter than 0.5 s gets no window 
 EMBEDDING_SIZE = 256
 MIN_VOICE_SHARE = 0.02  # a voice holds at least this share of a call's speech windows
 TARGET_DBFS = -30.0  # loudness the encoder's training audio was normalised to
+UNHEARD_MIN_S = 0.2  # shorter untranscribed VAD speech is left out of talk time (clicks, breaths)
 INSTALL_HINT = "pip install 'clipfinder[diarize]'"
 
 
@@ -76,6 +77,9 @@ class Diarization:
 
     labels: tuple[int, ...]
     voices: tuple[Voice, ...]
+    # (start, end, voice) of all speech heard: the words' spans, and speech the model did not
+    # transcribe (a dropped backchannel, the quieter side of crosstalk) given the nearest voice
+    speech: tuple[tuple[float, float, int], ...] = ()
 
 
 def available() -> bool:
@@ -351,17 +355,62 @@ def diarize(samples: np.ndarray, words: Sequence[Word], options: DiarizeOptions 
         seconds[label] += w.end - w.start
     kept = [int(c) for c in np.argsort(-seconds, kind="stable") if seconds[c] > 0]
     remap = {old: new for new, old in enumerate(kept)}
+    labels_out = tuple(remap[int(label)] for label in word_labels)
+    kept_voices = voices[kept]
+    heard = speech_spans(mel, words, labels_out, vad_regions(samples), kept_voices, options.hop_s)
     return Diarization(
-        labels=tuple(remap[int(label)] for label in word_labels),
+        labels=labels_out,
         voices=tuple(Voice(remap[c], voices[c], round(float(seconds[c]), 3)) for c in kept),
+        speech=heard,
     )
+
+
+def untranscribed(
+    vad: Sequence[tuple[float, float]], words: Sequence[Word], margin_s: float = 0.15
+) -> list[tuple[float, float]]:
+    """Stretches the VAD calls speech that no word covers (words widened by `margin_s`, since the
+    model's word edges are loose), each UNHEARD_MIN_S or longer."""
+    if not vad:
+        return []
+    end = max(b for _, b in vad)
+    grid = np.zeros(int(np.ceil(end / FRAME_S)) + 1, dtype=bool)
+    for a, b in vad:
+        grid[int(a / FRAME_S) : int(np.ceil(b / FRAME_S))] = True
+    for w in words:
+        grid[max(0, int((w.start - margin_s) / FRAME_S)) : int(np.ceil((w.end + margin_s) / FRAME_S))] = False
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], grid.astype(np.int8), [0]])))
+    stretches = [(a * FRAME_S, b * FRAME_S) for a, b in zip(edges[::2], edges[1::2])]
+    return [(a, b) for a, b in stretches if b - a >= UNHEARD_MIN_S]
+
+
+def speech_spans(
+    mel: np.ndarray,
+    words: Sequence[Word],
+    labels: Sequence[int],
+    vad: Sequence[tuple[float, float]],
+    voices: np.ndarray,
+    hop_s: float,
+) -> tuple[tuple[float, float, int], ...]:
+    """All speech heard, by voice: each word's span with its voice, plus every untranscribed
+    stretch of VAD speech with the voice its own windows sound most like."""
+    spans = [(w.start, w.end, int(label)) for w, label in zip(words, labels)]
+    if len(voices):
+        for a, b in untranscribed(vad, words):
+            windows = speech_windows([(a, b)], hop_s, len(mel))
+            if not windows:
+                continue
+            sims = embed_windows(mel, windows) @ voices.T
+            spans.append((round(a, 2), round(b, 2), int(np.argmax(sims.mean(axis=0)))))
+    return tuple(sorted(spans))
 
 
 def vad_regions(samples: np.ndarray) -> list[tuple[float, float]]:
     """Speech regions (seconds) by faster-whisper's bundled Silero VAD, for audio not transcribed."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    chunks = get_speech_timestamps(np.asarray(samples, dtype=np.float32), VadOptions(min_silence_duration_ms=300))
+    # little padding: these regions count as talk time, not only as audio for the encoder
+    options = VadOptions(min_silence_duration_ms=300, speech_pad_ms=100)
+    chunks = get_speech_timestamps(np.asarray(samples, dtype=np.float32), options)
     return [(c["start"] / SAMPLE_RATE, c["end"] / SAMPLE_RATE) for c in chunks]
 
 

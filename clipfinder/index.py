@@ -174,6 +174,7 @@ def _m003_voices(db: sqlite_utils.Database) -> None:
     db.table("calls").add_column("attribution", str)
     db.table("calls").add_column("attribution_confidence", float)
     db.table("calls").add_column("voices", int)
+    db.table("calls").add_column("rep_voice", int)
     # calls indexed before diarization existed: stereo ones were attributed by channel
     db.execute("update calls set attribution = case layout when 'stereo' then 'channels' else 'none' end")
     db.table("words").add_column("voice", int)
@@ -182,6 +183,10 @@ def _m003_voices(db: sqlite_utils.Database) -> None:
         pk=("call_id", "voice"),
         foreign_keys=[("call_id", "calls", "id")],
     )
+    db.table("voice_speech").create(
+        {"call_id": int, "voice": int, "start_s": float, "end_s": float}, foreign_keys=[("call_id", "calls", "id")]
+    )
+    db.table("voice_speech").create_index(["call_id"])
     db.table("voice_samples").create(
         {"id": int, "rep": str, "embedding": bytes, "seconds": float, "source": str, "call_id": int, "added_at": str},
         pk="id",
@@ -287,6 +292,7 @@ class Index:
                 "attribution": transcript.attribution.method,
                 "attribution_confidence": transcript.attribution.confidence,
                 "voices": transcript.attribution.voices,
+                "rep_voice": transcript.attribution.rep_voice,
             }
             if old:
                 row["id"] = old[0][0]  # keep the id people may have noted down
@@ -295,6 +301,10 @@ class Index:
             self.db.table("call_voices").insert_all(
                 {"call_id": call_id, "voice": i, "embedding": _blob(v.embedding), "seconds": v.seconds}
                 for i, v in enumerate(transcript.voices)
+            )
+            self.db.table("voice_speech").insert_all(
+                {"call_id": call_id, "voice": voice, "start_s": start, "end_s": end}
+                for start, end, voice in transcript.speech
             )
             if transcript.rep_voice is not None:
                 self._add_voice_sample(meta.rep, transcript.rep_voice, "stereo call", call_id)
@@ -345,8 +355,8 @@ class Index:
             self._write_transcript(call_id, segments)
             self.db.table("metrics").insert(_metrics_row(call_id, metrics))
             self.db.execute(
-                "update calls set attribution = ?, attribution_confidence = ?, voices = ? where id = ?",
-                [attribution.method, attribution.confidence, attribution.voices, call_id],
+                "update calls set attribution = ?, attribution_confidence = ?, voices = ?, rep_voice = ? where id = ?",
+                [attribution.method, attribution.confidence, attribution.voices, attribution.rep_voice, call_id],
             )
 
     def add_voice_sample(self, rep: str, sample: VoiceSample, source: str) -> int:
@@ -389,6 +399,15 @@ class Index:
         cursor = self.db.execute(sql + " order by rep, id", params)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def speech(self, call_id: int) -> list[tuple[float, float, int]]:
+        """(start, end, voice) of all speech heard on a diarized mono call (empty otherwise)."""
+        return [
+            (a, b, v)
+            for a, b, v in self.db.execute(
+                "select start_s, end_s, voice from voice_speech where call_id = ? order by start_s", [call_id]
+            )
+        ]
 
     def call_voices(self, call_id: int) -> list[VoiceSample]:
         """The voices diarization found on a mono call, in voice order."""
@@ -527,7 +546,16 @@ class Index:
             )
 
     def _delete_call(self, call_id: int) -> None:
-        for table in ("words", "segments", "metrics", "matches", "clips", "call_voices", "voice_samples"):
+        for table in (
+            "words",
+            "segments",
+            "metrics",
+            "matches",
+            "clips",
+            "call_voices",
+            "voice_speech",
+            "voice_samples",
+        ):
             self.db.execute(f"delete from {table} where call_id = ?", [call_id])
         self.db.execute("delete from calls where id = ?", [call_id])
 
@@ -622,7 +650,9 @@ class Index:
             model=data["model"],
             language=data["language"],
             ingested_at=data["ingested_at"],
-            attribution=Attribution(data["attribution"] or BY_CHANNEL, data["attribution_confidence"], data["voices"]),
+            attribution=Attribution(
+                data["attribution"] or BY_CHANNEL, data["attribution_confidence"], data["voices"], data["rep_voice"]
+            ),
         )
 
 

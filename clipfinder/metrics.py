@@ -5,7 +5,7 @@ Every formula here is written out in docs/metrics.md; keep the two in step.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .records import PROSPECT, REP, ROLES, UNKNOWN, Metrics, Segment, Word
@@ -29,7 +29,12 @@ class Turn:
 
 def talk_intervals(words: Iterable[Word], speaker: str) -> list[tuple[float, float]]:
     """The union of one role's word spans, with gaps under MERGE_GAP_S closed."""
-    spans = sorted((w.start, w.end) for w in words if w.speaker == speaker)
+    return merged_spans((w.start, w.end) for w in words if w.speaker == speaker)
+
+
+def merged_spans(spans_in: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The union of time spans, with gaps under MERGE_GAP_S closed."""
+    spans = sorted(spans_in)
     merged: list[list[float]] = []
     for start, end in spans:
         if merged and start - merged[-1][1] < MERGE_GAP_S:
@@ -46,8 +51,17 @@ def turns(words: Iterable[Word]) -> list[Turn]:
     return sorted(found, key=lambda t: (t.start, t.end))
 
 
-def compute_metrics(words: list[Word], segments: list[Segment], duration_s: float) -> Metrics:
-    """All talk metrics of a call. Roles that are not known give None, never a made-up number."""
+def compute_metrics(
+    words: list[Word],
+    segments: list[Segment],
+    duration_s: float,
+    speech: Sequence[tuple[float, float, str]] = (),
+) -> Metrics:
+    """All talk metrics of a call. Roles that are not known give None, never a made-up number.
+
+    `speech` is (start, end, role) of all speech heard on a diarized mono call, including speech
+    the model did not transcribe; when given, talk time comes from it instead of the words.
+    """
     known = any(w.speaker in ROLES for w in words)
     if not known:
         unknown_talk = sum(b - a for a, b in talk_intervals(words, UNKNOWN))
@@ -60,7 +74,10 @@ def compute_metrics(words: list[Word], segments: list[Segment], duration_s: floa
             interactivity=None,
             patience_s=None,
         )
-    talk = {role: sum(b - a for a, b in talk_intervals(words, role)) for role in ROLES}
+    if speech:
+        talk = {role: sum(b - a for a, b in merged_spans((s, e) for s, e, r in speech if r == role)) for role in ROLES}
+    else:
+        talk = {role: sum(b - a for a, b in talk_intervals(words, role)) for role in ROLES}
     both = talk[REP] + talk[PROSPECT]
     all_turns = turns(words)
     switches = sum(1 for a, b in zip(all_turns, all_turns[1:]) if a.speaker != b.speaker)

@@ -70,6 +70,7 @@ class Attribution:
     method: str = BY_CHANNEL
     confidence: float | None = None
     voices: int | None = None
+    rep_voice: int | None = None  # mono, diarized: which voice is the rep
 
     @property
     def uncertain(self) -> bool:
@@ -112,6 +113,9 @@ class Transcript:
     attribution: Attribution = Attribution()
     # mono, diarized: one sample per voice, in voice order (kept so roles can be re-decided later)
     voices: tuple[VoiceSample, ...] = ()
+    # mono, diarized: (start, end, voice) of all speech heard, including speech the model did
+    # not transcribe; talk time is measured on it (docs/diarization.md)
+    speech: tuple[tuple[float, float, int], ...] = ()
     # stereo, with the diarize extra: the rep channel's voice, which feeds the rep's voiceprint
     rep_voice: VoiceSample | None = None
 

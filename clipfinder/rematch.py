@@ -22,7 +22,7 @@ from .matching import Matcher
 from .metrics import compute_metrics
 from .records import BY_FIRST_TURN, REP, VoiceSample
 from .rubric import Rubric, load_rubric, parse_rubric
-from .speakers import choose_rep, with_roles
+from .speakers import choose_rep, role_speech, with_roles
 
 RUBRIC_TEXT = "rubric_text"
 RUBRIC_SOURCE = "rubric_source"
@@ -136,7 +136,9 @@ def reattribute(index: Index, call_ids: list[int] | None = None, guesses_only: b
             continue
         relabelled = with_roles(segments, rep_voice)
         new_words = sorted((w for s in relabelled for w in s.words), key=lambda w: (w.start, w.end))
-        index.set_attribution(call_id, relabelled, compute_metrics(new_words, relabelled, duration), attribution)
+        speech = role_speech(index.speech(call_id), rep_voice)
+        metrics = compute_metrics(new_words, relabelled, duration, speech)
+        index.set_attribution(call_id, relabelled, metrics, attribution)
         changed.append(call_id)
     return changed
 

@@ -103,8 +103,16 @@ def choose_rep(
     """Which voice is the rep on a diarized mono call, and how that was decided."""
     if voiceprint is not None and voices:
         rep, confidence = rep_by_voiceprint(voices, voiceprint)
-        return rep, Attribution(BY_VOICEPRINT, confidence, len(voices))
-    return rep_by_first_turn(words), Attribution(BY_FIRST_TURN, None, len(voices))
+        return rep, Attribution(BY_VOICEPRINT, confidence, len(voices), rep)
+    rep = rep_by_first_turn(words)
+    return rep, Attribution(BY_FIRST_TURN, None, len(voices), rep)
+
+
+def role_speech(speech: Sequence[tuple[float, float, int]], rep_voice: int | None) -> list[tuple[float, float, str]]:
+    """Voice-labelled speech spans as role-labelled ones (every voice but the rep's is the prospect side)."""
+    if rep_voice is None:
+        return []
+    return [(a, b, REP if voice == rep_voice else PROSPECT) for a, b, voice in speech]
 
 
 def with_roles(segments: Sequence[Segment], rep_voice: int) -> list[Segment]:

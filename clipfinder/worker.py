@@ -22,7 +22,7 @@ from .matching import Matcher
 from .metrics import compute_metrics
 from .records import NOT_ATTRIBUTED, REP, Attribution, Metrics, Segment, Transcript, VoiceSample, Word
 from .rubric import Rubric
-from .speakers import choose_rep, plan_channels, with_roles
+from .speakers import choose_rep, plan_channels, role_speech, with_roles
 from .transcribe import TranscribeOptions, transcribe_channel
 from .whisper_model import ModelRef, load_model
 
@@ -60,7 +60,8 @@ def process(job: Job) -> JobResult:
     try:
         transcript = transcribe_recording(job)
         words = transcript.words
-        metrics = compute_metrics(words, list(transcript.segments), transcript.duration_s)
+        speech = role_speech(transcript.speech, transcript.attribution.rep_voice)
+        metrics = compute_metrics(words, list(transcript.segments), transcript.duration_s, speech)
         matches = matcher_for(job.rubric).match(words)
         clips = build_clips(matches, words, transcript.duration_s, job.clip_seconds)
         return JobResult(job.path, job.sha256, transcript, metrics, tuple(clips))
@@ -123,7 +124,13 @@ def attribute_mono(
     ]
     voices = tuple(VoiceSample(tuple(float(x) for x in v.embedding), v.seconds) for v in found.voices)
     rep_voice, attribution = choose_rep([w for s in segments for w in s.words], voices, voiceprint)
-    return replace(transcript, segments=tuple(with_roles(segments, rep_voice)), attribution=attribution, voices=voices)
+    return replace(
+        transcript,
+        segments=tuple(with_roles(segments, rep_voice)),
+        attribution=attribution,
+        voices=voices,
+        speech=found.speech,
+    )
 
 
 def channel_voice(samples: np.ndarray, words: list[Word], speaker: str) -> VoiceSample | None:
