@@ -124,16 +124,47 @@ def load_encoder() -> Any:
 
 
 def mel_frames(samples: np.ndarray) -> np.ndarray:
-    """(frames, 40) mel power spectrogram, 25 ms windows every 10 ms, after loudness normalisation."""
-    import librosa
+    """(frames, 40) mel power spectrogram, 25 ms windows every 10 ms, after loudness normalisation.
 
+    The features the encoder was trained on (librosa's melspectrogram with n_fft 400, hop 160,
+    40 Slaney mel bands, centred frames padded with zeros), computed here with numpy so a worker
+    does not pay librosa's start-up (about 2.5 s); tests/test_diarize.py checks it against librosa.
+    """
     samples = np.asarray(samples, dtype=np.float32)
     rms = float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))) if len(samples) else 0.0
     if rms > 0:
         gain = 10 ** (TARGET_DBFS / 20) / rms
         samples = samples * np.float32(max(gain, 1.0))  # only ever louder, as in the encoder's training
-    mel = librosa.feature.melspectrogram(y=samples, sr=SAMPLE_RATE, n_fft=400, hop_length=160, n_mels=40)
-    return np.ascontiguousarray(mel.T, dtype=np.float32)
+    n_fft, hop = 400, 160
+    padded = np.pad(samples, n_fft // 2)
+    count = 1 + (len(padded) - n_fft) // hop if len(padded) >= n_fft else 0
+    window = np.hanning(n_fft + 1)[:-1].astype(np.float32)  # periodic Hann
+    bank = _mel_bank(SAMPLE_RATE, n_fft, 40)
+    out = np.empty((count, 40), dtype=np.float32)
+    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop]
+    for start in range(0, count, 8192):  # in blocks, so a long call never holds its whole STFT
+        spectrum = np.abs(np.fft.rfft(frames[start : start + 8192] * window, axis=1)) ** 2
+        out[start : start + 8192] = spectrum @ bank.T
+    return out
+
+
+@lru_cache(maxsize=2)
+def _mel_bank(rate: int, n_fft: int, bands: int) -> np.ndarray:
+    """Triangular mel filters on the Slaney mel scale with Slaney area normalisation."""
+
+    def to_mel(hz: np.ndarray) -> np.ndarray:
+        linear = hz / (200.0 / 3)
+        return np.where(hz >= 1000.0, 15.0 + np.log(np.maximum(hz, 1e-9) / 1000.0) / (np.log(6.4) / 27.0), linear)
+
+    def to_hz(mel: np.ndarray) -> np.ndarray:
+        return np.where(mel >= 15.0, 1000.0 * np.exp((np.log(6.4) / 27.0) * (mel - 15.0)), mel * (200.0 / 3))
+
+    edges = to_hz(np.linspace(to_mel(np.array(0.0)), to_mel(np.array(rate / 2)), bands + 2))
+    freqs = np.linspace(0, rate / 2, 1 + n_fft // 2)
+    lower = (freqs[None, :] - edges[:-2, None]) / (edges[1:-1] - edges[:-2])[:, None]
+    upper = (edges[2:, None] - freqs[None, :]) / (edges[2:] - edges[1:-1])[:, None]
+    weights = np.maximum(0, np.minimum(lower, upper)) * (2.0 / (edges[2:] - edges[:-2]))[:, None]
+    return weights.astype(np.float32)
 
 
 def embed_windows(mel: np.ndarray, windows: Sequence[tuple[int, int]], batch: int = 64) -> np.ndarray:

@@ -195,11 +195,23 @@ def _m003_voices(db: sqlite_utils.Database) -> None:
     db.table("voice_samples").create_index(["call_id"])
 
 
+def _m004_coaching(db: sqlite_utils.Database) -> None:
+    db.table("focus").create({"id": int, "rep": str, "skill": str, "since": str, "set_at": str}, pk="id")
+    db.table("focus").create_index(["rep", "since"])
+    db.table("commitments").create(
+        {"id": int, "rep": str, "skill": str, "text": str, "date": str, "made_at": str}, pk="id"
+    )
+    db.table("commitments").create_index(["rep", "date"])
+    db.table("scores").create({"id": int, "rep": str, "skill": str, "score": int, "date": str, "made_at": str}, pk="id")
+    db.table("scores").create_index(["rep", "date"])
+
+
 # Append only: never edit or reorder a released migration, add the next number instead.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema: calls, segments (+FTS), words, metrics, failures", _m001_initial),
     (2, "skill clips: settings, clips (+FTS and vocabulary), matches", _m002_clips),
     (3, "voices: call attribution, word voices, call voices, rep voice samples", _m003_voices),
+    (4, "coaching loop: focus history, commitments, self-scores", _m004_coaching),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

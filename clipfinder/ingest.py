@@ -29,6 +29,8 @@ from .transcribe import TranscribeOptions
 from .whisper_model import resolve_model
 from .worker import Job, JobResult, init_process, process
 
+# A rep's voiceprint learns from the rep channel of this many stereo calls; more adds time, not accuracy.
+STEREO_VOICE_SAMPLES = 5
 # Measured with `make bench` on the 2-core reference machine (docs/performance.md): two
 # single-threaded worker processes beat one process using both cores.
 DEFAULT_WORKERS = 2
@@ -177,6 +179,7 @@ def ingest(
     jobs: list[tuple[Job, CallMeta, float | None]] = []
     batch_shas: dict[str, str] = {}
     voiceprints: dict[str, VoiceSample | None] = {}
+    samples_wanted: dict[str, int] = {}
     for path in recordings:
         outcome, job_meta = _prepare(path, index, entries, channels, force, batch_shas)
         if outcome is not None:
@@ -186,8 +189,16 @@ def ingest(
             continue
         assert job_meta is not None
         sha, meta, audio_s = job_meta
-        if meta.rep.lower() not in voiceprints:
-            voiceprints[meta.rep.lower()] = index.voiceprint(meta.rep)
+        key = meta.rep.lower()
+        if key not in voiceprints:
+            voiceprints[key] = index.voiceprint(meta.rep)
+            have = index.db.execute(
+                "select count(*) from voice_samples where lower(rep) = ? and call_id is not null", [key]
+            ).fetchone()[0]
+            samples_wanted[key] = max(0, STEREO_VOICE_SAMPLES - have)
+        learn = samples_wanted[key] > 0
+        if learn:
+            samples_wanted[key] -= 1  # at most STEREO_VOICE_SAMPLES per rep, this batch included
         job = Job(
             str(path),
             sha,
@@ -198,7 +209,8 @@ def ingest(
             active_rubric,
             seconds,
             diarize_options,
-            voiceprints[meta.rep.lower()],
+            voiceprints[key],
+            learn,
         )
         jobs.append((job, meta, audio_s))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .index import Index
-from .records import PROSPECT, UNKNOWN, Call
+from .records import NOT_ATTRIBUTED, PROSPECT, UNKNOWN, Call
 from .rematch import stored_rubric
 from .rubric import Skill
 
@@ -30,7 +30,8 @@ class MissedReport:
             "missed": [{"skill": s.id, "name": s.name} for s in self.missed],
             "heard": list(self.heard),
             "prospect_last_s": self.prospect_last_s,
-            "speakers_known": self.call.layout == "stereo",
+            "speakers_known": self.call.attribution.method != NOT_ATTRIBUTED,
+            "speakers_uncertain": self.call.attribution.uncertain,
         }
 
 
@@ -39,7 +40,7 @@ def missed_skills(index: Index, call_ref: str) -> MissedReport:
     call = index.find_call(call_ref)
     heard = {r[0] for r in index.db.execute("select distinct skill from clips where call_id = ?", [call.id])}
     expected = tuple(s for s in stored_rubric(index).skills if s.expected and s.id not in heard)
-    speaker = PROSPECT if call.layout == "stereo" else UNKNOWN
+    speaker = UNKNOWN if call.attribution.method == NOT_ATTRIBUTED else PROSPECT
     row = index.db.execute(
         "select max(end_s) from words where call_id = ? and speaker = ?", [call.id, speaker]
     ).fetchone()

@@ -214,7 +214,7 @@ def missed_text(report: MissedReport) -> str:
         body = "Expected skills that never came up:\n" + "\n".join(lines)
     else:
         body = "Every expected skill came up."
-    who = "The prospect" if c.layout == "stereo" else "Someone (mono call: speakers unknown)"
+    who = "Someone (mono call: speakers unknown)" if c.attribution.method == "none" else "The prospect"
     if report.prospect_last_s is None:
         tail = "The prospect never spoke."
     else:

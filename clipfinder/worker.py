@@ -41,6 +41,7 @@ class Job:
     clip_seconds: float
     diarize: diarize.DiarizeOptions = diarize.DiarizeOptions()
     voiceprint: VoiceSample | None = None  # the rep's, if enrolled, for mono calls
+    learn_rep_voice: bool = False  # stereo: add the rep channel's voice to the rep's voiceprint
 
 
 @dataclass(frozen=True)
@@ -101,12 +102,16 @@ def transcribe_recording(job: Job) -> Transcript:
         model=job.model.label,
         language=job.options.language,
     )
+    if layout == "stereo" and not job.learn_rep_voice:
+        return transcript
     if not diarize.available():
         if layout == "mono":
             return replace(transcript, attribution=Attribution(NOT_ATTRIBUTED))
         return transcript
     if layout == "mono":
         return attribute_mono(transcript, plans[0].samples, job.diarize, job.voiceprint)
+    if not job.learn_rep_voice:
+        return transcript
     rep_plan = next(p for p in plans if p.speaker == REP)
     return replace(transcript, rep_voice=channel_voice(rep_plan.samples, transcript.words, REP))
 

@@ -90,6 +90,22 @@ def test_viterbi_keeps_a_turn_through_one_doubtful_word_but_changes_after_a_paus
 # -- the real encoder -------------------------------------------------------------------------------
 
 
+def test_mel_features_are_the_ones_the_encoder_was_trained_on():
+    """Our numpy features equal librosa's melspectrogram (what Resemblyzer computes) on real audio."""
+    librosa = pytest.importorskip("librosa")
+    from clipfinder.audio import decode
+
+    from .conftest import CALLS
+
+    (samples,) = decode(CALLS / "bob" / "umbrella-intro.ogg")
+    ours = diarize.mel_frames(samples)
+    rms = np.sqrt(np.mean(samples.astype(np.float64) ** 2))
+    louder = samples * np.float32(max(10 ** (diarize.TARGET_DBFS / 20) / rms, 1.0))
+    theirs = librosa.feature.melspectrogram(y=louder, sr=16000, n_fft=400, hop_length=160, n_mels=40).T
+    assert ours.shape == theirs.shape
+    assert np.max(np.abs(ours - theirs)) <= 1e-5 * np.max(theirs)
+
+
 def test_the_encoder_loads_from_the_installed_package_and_tells_voices_apart():
     """Two fixture voices (bob's rep and prospect) embed nearer themselves than each other."""
     from clipfinder.audio import decode
