@@ -232,3 +232,35 @@ def voices_table(rows: list[dict[str, Any]]) -> str:
         for r in rows
     ]
     return table(("rep", "sample", "speech s", "from"), body)
+
+
+def followup_text(items: list[dict[str, Any]]) -> str:
+    if not items:
+        return 'No commitments yet: clipfinder commit --rep NAME "TEXT"'
+    out = []
+    for item in items:
+        verdict = {True: "MET", False: "NOT MET", None: "no call yet"}[item["met"]]
+        out.append(f"[{verdict}] {item['rep']}, {item['date']}, {item['skill']}: {item['text']}")
+        for call in item["calls"]:
+            shown = "clips " + ", ".join(map(str, call["clip_ids"])) if call["clip_ids"] else "skill not detected"
+            window = "within 72 h" if call["within_72h"] else "after 72 h"
+            out.append(f"    call {call['call_id']} {call['date']} ({window}): {shown}; check by {call['check_by']}")
+        if item["no_call_in_window"]:
+            out.append("    no call in the 72-hour window" + (" yet (still open)" if item["window_open"] else ""))
+    return "\n".join(out)
+
+
+def trend_table(rows: list[dict[str, Any]]) -> str:
+    body = [
+        (
+            r["week"],
+            r["calls"],
+            pct(r["talk_ratio"]),
+            num(r["rep_questions"]),
+            f"{r['skill_calls']}/{r['calls']}" if r["calls"] else "-",
+            r["self_score"] if r["self_score"] is not None else "-",
+        )
+        for r in rows
+    ]
+    skill = rows[0]["skill"] if rows else "skill"
+    return table(("week of", "calls", "rep talk", "rep questions", f"{skill} calls", "self-score"), body)

@@ -1,0 +1,175 @@
+"""The prep artifact on a week of the fixture calls (real ingest), as Markdown, as HTML, and as a
+page opened in headless Chromium (a screenshot, and the embedded clip loaded by the browser)."""
+
+import base64
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from clipfinder import Index
+from clipfinder.coaching import add_commitment, add_score, set_focus
+from clipfinder.prep import build_prep
+
+from .test_cli import run
+
+SESSION = "2026-11-20T09:00"
+
+
+@pytest.fixture
+def coached(db_copy):
+    """alice in focus on discovery, a commitment 65 h before her Acme discovery call, two scores;
+    bob in focus on next-steps, a commitment five days before his next call."""
+    with Index(db_copy) as index:
+        set_focus(index, "alice", "discovery", "2026-10-26")
+        add_score(index, "alice", 3, when="2026-11-06")
+        add_score(index, "alice", 4, when="2026-11-13")
+        add_commitment(index, "alice", "Ask how they handle onboarding today", when="2026-11-13T17:00")
+        set_focus(index, "bob", "next-steps", "2026-11-01")
+        add_commitment(index, "bob", "Agree a dated next step", when="2026-11-14T12:00")
+    return db_copy
+
+
+def test_prep_gathers_the_session(coached):
+    with Index(coached) as index:
+        prep = build_prep(index, "alice", SESSION)
+    assert prep.focus.skill == "discovery" and prep.rotation["weeks_in_focus"] == pytest.approx(25 / 7, abs=0.05)
+    assert prep.last_commitment["met"] is True
+    assert prep.last_commitment["calls"][0]["within_72h"] and prep.last_commitment["calls"][0]["clip_ids"]
+    assert prep.clip is not None and prep.clip.hit.skill == "discovery"
+    shown = [prep.clip, *prep.alternates]
+    assert {v.hit.account for v in shown} == {"Acme", "Globex"}  # both of this period's discovery moments
+    assert [v.hit.rank for v in shown] == sorted((v.hit.rank for v in shown), reverse=True)
+    assert any("Rep:" in line for line in prep.clip.lines)
+    assert prep.positive is not None and prep.positive.hit.speaker == "rep"
+    assert prep.positive.hit.clip_id != prep.clip.hit.clip_id
+    assert prep.metrics["this_week"]["calls"] == 2 and prep.metrics["this_week"]["talk_ratio"] is not None
+    assert {a["account"] for a in prep.accounts} == {"Acme", "Globex"}
+    assert [t["self_score"] for t in prep.trend][-3:-1] == [3, 4]
+
+
+def test_bob_commitment_not_met_when_the_call_came_too_late(coached):
+    with Index(coached) as index:
+        prep = build_prep(index, "bob", "2026-11-21T09:00")
+    assert prep.last_commitment["met"] is False
+    assert prep.last_commitment["no_call_in_window"]
+
+
+def test_markdown_writes_the_clip_audio_beside_it(coached, tmp_path):
+    out = tmp_path / "alice.md"
+    result = run("prep", "--db", coached, "--rep", "alice", "--date", SESSION, "--out", out)
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    for heading in ("## Focus skill", "## Last week's commitment", "## The coaching clip", "## Agenda (30 min)"):
+        assert heading in text
+    assert "MET" in text and "0:10-0:25 **Coaching moment**" in text
+    (link,) = re.findall(r"\[(clip\d+\.mp3)\]", text.split("## The coaching clip")[1].split("##")[0])
+    assert (tmp_path / link).stat().st_size > 10_000
+
+
+def html_page(coached, tmp_path) -> Path:
+    out = tmp_path / "alice.html"
+    result = run("prep", "--db", coached, "--rep", "alice", "--date", SESSION, "--out", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_html_is_one_self_contained_file(coached, tmp_path):
+    page = html_page(coached, tmp_path).read_text()
+    assert "data-met='true'" in page
+    assert "<script" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+    assert page.count("<audio") >= 1 and "<svg id='trend-chart'" in page and "id='talk-line'" in page
+    audio = re.search(r"data:audio/mpeg;base64,([A-Za-z0-9+/=]+)", page).group(1)
+    mp3 = tmp_path / "embedded.mp3"
+    mp3.write_bytes(base64.b64decode(audio))
+    from clipfinder.audio import decode
+
+    (channel, *_) = decode(mp3)
+    assert 25 <= len(channel) / 16000 <= 35  # a 30-second clip
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if found := shutil.which(name):
+            return found
+    pytest.skip("no Chromium on this machine (apt-get install chromium); .ci/run installs it")
+
+
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--allow-file-access-from-files",
+]
+
+
+def test_page_in_headless_chromium_draws_the_chart_and_plays_the_clip(coached, tmp_path):
+    browser = chromium()
+    page = html_page(coached, tmp_path)
+    # The same page with the chart's marks removed is the baseline: the legend and text stay.
+    bare = tmp_path / "bare.html"
+    text = page.read_text()
+    bare.write_text(re.sub(r"<(polyline|circle|rect class='skill-bar')[^>]*/>", "", text))
+    counts = {}
+    for name, source in (("page", page), ("bare", bare)):
+        shot = tmp_path / f"{name}.png"
+        subprocess.run(
+            [browser, *FLAGS, f"--user-data-dir={tmp_path / name}", f"--screenshot={shot}",
+             "--window-size=900,2400", source.as_uri()],
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+        pixels = _png_rgb(shot)
+        counts[name] = {c: _count_near(pixels, rgb) for c, rgb in MARKS.items()}
+    drawn = {c: counts["page"][c] - counts["bare"][c] for c in MARKS}
+    assert drawn["talk"] > 30, f"the talk-ratio points are not drawn: {drawn}"
+    assert drawn["skill"] > 1000, f"the skill bars are not drawn: {drawn}"
+    assert drawn["score"] > 60, f"the self-score dots are not drawn: {drawn}"
+    # The browser itself loads the embedded clip: a page with the same <audio> reports its duration.
+    src = re.search(r"src='(data:audio/mpeg;base64,[^']+)'", page.read_text()).group(1)
+    probe = tmp_path / "probe.html"
+    probe.write_text(
+        f"<title>loading</title><audio id='a' preload='auto' src='{src}'></audio><script>"
+        "const a=document.getElementById('a');"
+        "a.addEventListener('loadedmetadata',()=>{document.title='duration '+a.duration.toFixed(1)});"
+        "a.addEventListener('error',()=>{document.title='error '+(a.error&&a.error.code)});</script>"
+    )
+    dom = subprocess.run(
+        [browser, *FLAGS, f"--user-data-dir={tmp_path / 'profile2'}", "--virtual-time-budget=15000",
+         "--autoplay-policy=no-user-gesture-required", "--dump-dom", probe.as_uri()],
+        check=True, capture_output=True, text=True, timeout=120,
+    ).stdout  # fmt: skip
+    duration = float(re.search(r"<title>duration ([\d.]+)</title>", dom).group(1))
+    assert 25 <= duration <= 35
+
+
+MARKS = {"talk": (0x1F, 0x5F, 0xBF), "skill": (0x9F, 0xD3, 0xB0), "score": (0xF2, 0x8C, 0x28)}
+
+
+def _count_near(pixels, color, tolerance=24) -> int:
+    import numpy as np
+
+    return int(np.sum(np.all(np.abs(pixels - np.array(color)) <= tolerance, axis=1)))
+
+
+def _png_rgb(path: Path):
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"), dtype=int).reshape(-1, 3)
+
+
+def test_prep_json_free_cli_errors(coached):
+    bad = run("prep", "--db", coached, "--rep", "carol")
+    assert bad.exit_code == 1 and "alice, bob" in bad.output
+    fmt = run("prep", "--db", coached, "--rep", "alice", "--format", "pdf")
+    assert fmt.exit_code == 1 and "md or html" in fmt.output
+    assert json.loads(run("trend", "--db", coached, "--rep", "alice", "--json").output)
