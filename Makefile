@@ -18,9 +18,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	rm -f demo.db demo.db-wal demo.db-shm
+	rm -f demo.db demo.db-wal demo.db-shm demo-prep.html
 	$(BIN)/clipfinder ingest fixtures/calls --db demo.db
 	$(BIN)/clipfinder calls --db demo.db
+	$(BIN)/clipfinder focus --db demo.db --rep alice --skill discovery --since 2026-11-02
+	$(BIN)/clipfinder commit --db demo.db --rep alice --date 2026-11-13T17:00 "Ask how the team handles onboarding today"
+	$(BIN)/clipfinder score --db demo.db --rep alice 4 --date 2026-11-13
+	$(BIN)/clipfinder prep --db demo.db --rep alice --date 2026-11-20T09:00 --out demo-prep.html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -46,4 +50,4 @@ docs: $(STAMP)
 	$(BIN)/python scripts/cli_reference.py > docs/cli.md
 
 clean:
-	rm -rf $(VENV) demo.db demo.db-wal demo.db-shm .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo.db demo.db-wal demo.db-shm demo-prep.html .pytest_cache .mypy_cache .ruff_cache

@@ -75,7 +75,7 @@ def calls_table(index: Index, found: list[Call]) -> str:
             c.rep,
             c.account or "-",
             clock(c.duration_s, hours=False),
-            c.layout,
+            c.layout if c.layout == "stereo" else f"mono, {c.attribution.describe()}",
             pct(index.metrics(c.id).talk_ratio) + ("?" if c.attribution.uncertain and c.layout == "mono" else ""),
             short_path(c.path),
         )
