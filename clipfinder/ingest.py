@@ -218,6 +218,7 @@ def ingest(
     for outcome in report.outcomes:
         progress.advance(outcome)
     by_path = {job.path: (meta, audio_s) for job, meta, audio_s in jobs}
+    voices_learnt: set[str] = set()
     with contextlib.closing(_run(jobs, workers)) as results:
         for result in results:
             meta, audio_s = by_path[result.path]
@@ -226,11 +227,16 @@ def ingest(
             progress.advance(outcome)
             if result.transcript is not None and result.transcript.attribution.method == NOT_ATTRIBUTED:
                 report.undiarized += 1
+            if result.transcript is not None and result.transcript.rep_voice is not None:
+                voices_learnt.add(meta.rep)
     # A rep's stereo calls in this batch may have given them a voiceprint after their mono calls
-    # were attributed by a guess: decide those again now (stored voices, no audio work).
+    # (of this batch or an earlier one) were attributed by a guess: decide those again now
+    # (stored voices, no audio work).
     batch_ids = [o.call_id for o in report.having(INDEXED) if o.call_id is not None]
+    learnt = {r.lower() for r in voices_learnt}
+    earlier = [c.id for c in index.calls() if c.rep.lower() in learnt]
     with index.db.atomic():
-        changed = reattribute(index, batch_ids, guesses_only=True)
+        changed = reattribute(index, sorted(set(batch_ids) | set(earlier)), guesses_only=True)
         rebuild_clips(index, changed)
     report.reattributed = len(changed)
     report.elapsed_s = time.monotonic() - started

@@ -120,10 +120,11 @@ def reattribute(index: Index, call_ids: list[int] | None = None, guesses_only: b
     """
     sql = "select id, rep, duration_s, attribution from calls where voices is not null and voices > 0"
     rows = index.db.execute(sql + " order by id").fetchall()
+    wanted = set(call_ids) if call_ids is not None else None
     prints: dict[str, VoiceSample | None] = {}
     changed = []
     for call_id, rep, duration, method in rows:
-        if (call_ids is not None and call_id not in call_ids) or (guesses_only and method != BY_FIRST_TURN):
+        if (wanted is not None and call_id not in wanted) or (guesses_only and method != BY_FIRST_TURN):
             continue
         if rep.lower() not in prints:
             prints[rep.lower()] = index.voiceprint(rep)

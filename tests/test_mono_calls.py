@@ -124,3 +124,42 @@ def test_enroll_cli_reports_speech_and_rejects_bad_recordings(tmp_path):
 def test_speakers_option_is_checked(tmp_path):
     with Index(tmp_path / "x.db") as index, pytest.raises(BadInput, match="--speakers"):
         ingest([CALLS / "bob"], index, speakers=0)
+
+
+def test_a_later_stereo_call_fixes_an_earlier_guess(tmp_path):
+    """bob's mono call ingested alone is a guess; his stereo call in a later run gives him a voiceprint."""
+    with Index(tmp_path / "x.db") as index:
+        ingest([CALLS / "bob" / "umbrella-intro.ogg"], index, workers=1)
+        (mono,) = index.calls()
+        assert mono.attribution.method == "first-turn"
+        report = ingest([CALLS / "bob" / "initech-followup.flac"], index, workers=1)
+        again = index.find_call(mono.id)
+        assert report.reattributed == 1
+        assert again.attribution.method == "voiceprint" and not again.attribution.uncertain
+        assert len(index.voice_samples("bob")) == 1
+
+
+def test_an_index_from_before_diarization_upgrades_in_place(tmp_path):
+    """A schema-2 database (the release before voices) opens, migrates, and keeps its calls."""
+    import sqlite_utils
+
+    from clipfinder.index import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    db.table("clipfinder_migrations").create({"version": int, "name": str, "applied_at": str}, pk="version")
+    for version, name, migration in MIGRATIONS[:2]:
+        migration(db)
+        db.table("clipfinder_migrations").insert({"version": version, "name": name, "applied_at": "2026-11-22"})
+    for number, layout in ((1, "stereo"), (2, "mono")):
+        db.table("calls").insert(
+            {"id": number, "sha256": f"{number}" * 64, "path": f"/c{number}.wav", "rep": "alice", "date": "2026-11-20",
+             "duration_s": 10.0, "layout": layout, "model": "tiny.en", "language": "en", "ingested_at": "x"}
+        )  # fmt: skip
+    db.close()
+    with Index(path) as index:
+        assert index.schema_version() == MIGRATIONS[-1][0]
+        by_id = {c.id: c for c in index.calls()}
+        assert by_id[1].attribution.method == "channels" and not by_id[1].attribution.uncertain
+        assert by_id[2].attribution.method == "none" and by_id[2].attribution.uncertain
+        assert index.voiceprint("alice") is None and index.speech(2) == []
