@@ -403,6 +403,7 @@ def export(
     """Cut clips' audio into a folder, with subtitles (clip-relative times, speaker labels) and manifest.json.
 
     Example: clipfinder export 12 15 --out monday/ --format mp3
+
     Example: clipfinder export --skill next-steps --rep alice --top 3 --out monday/
     """
     from .export import export_clips

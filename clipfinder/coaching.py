@@ -192,6 +192,8 @@ def rotation_advice(index: Index, rep: str, on: Moment | None = None) -> dict[st
             f"keep until {until.isoformat()}: self-scores {shown} say ready, but a skill stays at least "
             f"{MIN_FOCUS_WEEKS} weeks ({weeks:.1f} so far)"
         )
+    elif all(s is None for s in streak):
+        advice = "keep: no self-scores in the last two weeks (rotate after 4+ two weeks running)"
     else:
         advice = f"keep: last two weekly self-scores {shown} (rotate after 4+ two weeks running)"
     return {"rotate": ready and weeks >= MIN_FOCUS_WEEKS, "weeks_in_focus": round(weeks, 1), "advice": advice}

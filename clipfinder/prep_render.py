@@ -141,7 +141,7 @@ def _md_clip(view: ClipView | None, note: str, audio_dir: Path | None) -> list[s
         cut_audio(Path(view.hit.path), view.hit.start_s, view.hit.end_s, audio_dir / name, "mp3")
         out += [f"Audio: [{name}]({name})", ""]
     else:
-        out += [f"Audio: `clipfinder export {view.hit.clip_id} --out DIR`", ""]
+        out += [f"Audio: `clipfinder export {view.hit.clip_id} --out DIR` (or `prep --out FILE.md` writes it)", ""]
     out += [f"> {line}" for line in view.lines] + [""]
     return out
 
