@@ -318,8 +318,8 @@ class Index:
                 {"call_id": call_id, "voice": voice, "start_s": start, "end_s": end}
                 for start, end, voice in transcript.speech
             )
-            if transcript.rep_voice is not None:
-                self._add_voice_sample(meta.rep, transcript.rep_voice, "stereo call", call_id)
+            if transcript.rep_sample is not None:
+                self._add_voice_sample(meta.rep, transcript.rep_sample, "stereo call", call_id)
             self.db.table("metrics").insert(_metrics_row(call_id, metrics))
             self._write_clips(call_id, clips)
             self._clips_changed()

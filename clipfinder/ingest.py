@@ -227,7 +227,7 @@ def ingest(
             progress.advance(outcome)
             if result.transcript is not None and result.transcript.attribution.method == NOT_ATTRIBUTED:
                 report.undiarized += 1
-            if result.transcript is not None and result.transcript.rep_voice is not None:
+            if result.transcript is not None and result.transcript.rep_sample is not None:
                 voices_learnt.add(meta.rep)
     # A rep's stereo calls in this batch may have given them a voiceprint after their mono calls
     # (of this batch or an earlier one) were attributed by a guess: decide those again now

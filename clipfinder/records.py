@@ -117,7 +117,7 @@ class Transcript:
     # not transcribe; talk time is measured on it (docs/diarization.md)
     speech: tuple[tuple[float, float, int], ...] = ()
     # stereo, with the diarize extra: the rep channel's voice, which feeds the rep's voiceprint
-    rep_voice: VoiceSample | None = None
+    rep_sample: VoiceSample | None = None
 
     @property
     def words(self) -> list[Word]:

@@ -113,7 +113,7 @@ def transcribe_recording(job: Job) -> Transcript:
     if not job.learn_rep_voice:
         return transcript
     rep_plan = next(p for p in plans if p.speaker == REP)
-    return replace(transcript, rep_voice=channel_voice(rep_plan.samples, transcript.words, REP))
+    return replace(transcript, rep_sample=channel_voice(rep_plan.samples, transcript.words, REP))
 
 
 def attribute_mono(

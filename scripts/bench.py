@@ -16,6 +16,7 @@ Prints a report; the figures in docs/performance.md come from it. `--only NAME` 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -334,12 +335,8 @@ def bench_diarize(minutes: float = 10.0) -> None:
         f"{len(found.voices)} voices, {len(words)} words"
     )
     started = time.perf_counter()
-    channel_voice(mono, [replace_speaker(w, "rep") for w in words], "rep")
+    channel_voice(mono, [dataclasses.replace(w, speaker="rep") for w in words], "rep")
     print(f"rep-voice sample of a stereo call's rep channel (<= 120 windows): {time.perf_counter() - started:.2f} s")
-
-
-def replace_speaker(word: Word, speaker: str) -> Word:
-    return Word(word.start, word.end, word.text, word.probability, speaker, word.timed)
 
 
 def main() -> None:
