@@ -18,6 +18,7 @@ import numpy as np
 import sqlite_utils
 
 from .clips import Clip
+from .diarize import mean_voice
 from .errors import BadInput, NotFound
 from .records import (
     BY_CHANNEL,
@@ -396,10 +397,8 @@ class Index:
         if not rows:
             return None
         embeddings = np.stack([np.frombuffer(blob, dtype=np.float32) for blob, _ in rows])
-        weights = np.array([max(seconds, 0.1) for _, seconds in rows])
-        mean = (weights[:, None] * embeddings).sum(axis=0)
-        mean /= max(float(np.linalg.norm(mean)), 1e-8)
-        return VoiceSample(tuple(float(x) for x in mean), round(float(sum(seconds for _, seconds in rows)), 2))
+        mean = mean_voice(embeddings, [max(seconds, 0.1) for _, seconds in rows])
+        return VoiceSample.of(mean, round(float(sum(seconds for _, seconds in rows)), 2))
 
     def voice_samples(self, rep: str | None = None) -> list[dict[str, Any]]:
         """The stored voice samples (without embeddings), optionally of one rep."""
@@ -424,7 +423,7 @@ class Index:
     def call_voices(self, call_id: int) -> list[VoiceSample]:
         """The voices diarization found on a mono call, in voice order."""
         return [
-            VoiceSample(tuple(float(x) for x in np.frombuffer(blob, dtype=np.float32)), seconds)
+            VoiceSample.of(np.frombuffer(blob, dtype=np.float32), seconds)
             for blob, seconds in self.db.execute(
                 "select embedding, seconds from call_voices where call_id = ? order by voice", [call_id]
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 REP = "rep"
@@ -97,6 +98,11 @@ class VoiceSample:
 
     embedding: tuple[float, ...]
     seconds: float
+
+    @classmethod
+    def of(cls, values: Iterable[float], seconds: float) -> VoiceSample:
+        """From any sequence of numbers (a numpy vector, a stored blob read back)."""
+        return cls(tuple(float(x) for x in values), seconds)
 
 
 @dataclass(frozen=True)

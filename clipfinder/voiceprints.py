@@ -60,7 +60,7 @@ def voice_of_recording(path: Path) -> tuple[VoiceSample, float]:
     main = labels == 0  # cluster() numbers voices by size
     share = float(main.mean())
     kept = float(seconds * share)
-    return VoiceSample(tuple(float(x) for x in diarize.mean_voice(embeddings[main])), round(kept, 2)), share
+    return VoiceSample.of(diarize.mean_voice(embeddings[main]), round(kept, 2)), share
 
 
 def enroll(index: Index, rep: str, paths: Iterable[Path | str]) -> EnrollReport:

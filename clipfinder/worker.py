@@ -110,8 +110,6 @@ def transcribe_recording(job: Job) -> Transcript:
         return transcript
     if layout == "mono":
         return attribute_mono(transcript, plans[0].samples, job.diarize, job.voiceprint)
-    if not job.learn_rep_voice:
-        return transcript
     rep_plan = next(p for p in plans if p.speaker == REP)
     return replace(transcript, rep_sample=channel_voice(rep_plan.samples, transcript.words, REP))
 
@@ -127,7 +125,7 @@ def attribute_mono(
         Segment(s.start, s.end, s.text, s.speaker, tuple(replace(w, voice=voice_of[id(w)]) for w in s.words), s.channel)
         for s in transcript.segments
     ]
-    voices = tuple(VoiceSample(tuple(float(x) for x in v.embedding), v.seconds) for v in found.voices)
+    voices = tuple(VoiceSample.of(v.embedding, v.seconds) for v in found.voices)
     rep_voice, attribution = choose_rep([w for s in segments for w in s.words], voices, voiceprint)
     return replace(
         transcript,
@@ -145,7 +143,7 @@ def channel_voice(samples: np.ndarray, words: list[Word], speaker: str) -> Voice
     embeddings, seconds = diarize.region_embeddings(samples, regions)
     if len(embeddings) == 0:
         return None
-    return VoiceSample(tuple(float(x) for x in diarize.mean_voice(embeddings)), round(seconds, 2))
+    return VoiceSample.of(diarize.mean_voice(embeddings), round(seconds, 2))
 
 
 @lru_cache(maxsize=2)

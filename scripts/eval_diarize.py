@@ -125,7 +125,7 @@ def baseline_labels(samples: np.ndarray, words: list[Word], speakers: int) -> li
 
 def voice_print(samples: np.ndarray, spans: list[tuple[float, float]]) -> VoiceSample:
     embeddings, seconds = diarize.region_embeddings(samples, spans)
-    return VoiceSample(tuple(float(x) for x in diarize.mean_voice(embeddings)), seconds)
+    return VoiceSample.of(diarize.mean_voice(embeddings), seconds)
 
 
 def cases() -> list[dict]:
