@@ -25,6 +25,7 @@ import numpy as np
 
 from .audio import SAMPLE_RATE
 from .errors import DiarizeMissing
+from .metrics import merged_spans
 from .records import Word
 
 FRAME_S = 0.01  # one mel frame every 10 ms (the encoder's features)
@@ -187,13 +188,7 @@ def embed_windows(mel: np.ndarray, windows: Sequence[tuple[int, int]], batch: in
 
 def speech_regions(words: Sequence[Word], join_gap_s: float) -> list[tuple[float, float]]:
     """The words' spans joined across pauses shorter than `join_gap_s`, in time order."""
-    regions: list[list[float]] = []
-    for w in sorted(words, key=lambda w: w.start):
-        if regions and w.start - regions[-1][1] < join_gap_s:
-            regions[-1][1] = max(regions[-1][1], w.end)
-        else:
-            regions.append([w.start, w.end])
-    return [(a, b) for a, b in regions]
+    return merged_spans(((w.start, w.end) for w in words), join_gap_s)
 
 
 def speech_windows(regions: Sequence[tuple[float, float]], hop_s: float, total_frames: int) -> list[tuple[int, int]]:

@@ -32,12 +32,12 @@ def talk_intervals(words: Iterable[Word], speaker: str) -> list[tuple[float, flo
     return merged_spans((w.start, w.end) for w in words if w.speaker == speaker)
 
 
-def merged_spans(spans_in: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
-    """The union of time spans, with gaps under MERGE_GAP_S closed."""
+def merged_spans(spans_in: Iterable[tuple[float, float]], gap_s: float = MERGE_GAP_S) -> list[tuple[float, float]]:
+    """The union of time spans, in time order, with gaps under `gap_s` closed."""
     spans = sorted(spans_in)
     merged: list[list[float]] = []
     for start, end in spans:
-        if merged and start - merged[-1][1] < MERGE_GAP_S:
+        if merged and start - merged[-1][1] < gap_s:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
