@@ -20,7 +20,7 @@ from .errors import BadInput
 from .index import Index
 from .matching import Matcher
 from .metrics import compute_metrics
-from .records import BY_FIRST_TURN, REP, VoiceSample
+from .records import BY_FIRST_TURN, REP, Attribution, VoiceSample
 from .rubric import Rubric, load_rubric, parse_rubric
 from .speakers import choose_rep, role_speech, with_roles
 
@@ -88,16 +88,10 @@ def rematch(
 ) -> RematchReport:
     """Recompute every call's matches and clips from its stored words and swap them in atomically."""
     started = time.monotonic()
-    matcher = Matcher(rubric)
     calls = index.db.execute("select id, duration_s from calls order by id").fetchall()
-    new: dict[int, list[Clip]] = {}
     with index.db.atomic():
         changed = reattribute(index)
-        for number, (call_id, duration) in enumerate(calls, 1):
-            words = index.words(call_id)
-            new[call_id] = build_clips(matcher.match(words), words, duration, clip_seconds)
-            if progress is not None:
-                progress(number, len(calls))
+        new = _clips_of(index, Matcher(rubric), calls, clip_seconds, progress)
         index.replace_clips(new)
         index.set_setting(RUBRIC_TEXT, rubric.text)
         index.set_setting(RUBRIC_SOURCE, rubric.source)
@@ -118,12 +112,15 @@ def reattribute(index: Index, call_ids: list[int] | None = None, guesses_only: b
 
     `guesses_only` limits it to calls whose rep was guessed (no voiceprint at ingest time).
     """
-    sql = "select id, rep, duration_s, attribution from calls where voices is not null and voices > 0"
+    sql = (
+        "select id, rep, duration_s, attribution, attribution_confidence, voices, rep_voice from calls "
+        "where voices is not null and voices > 0"
+    )
     rows = index.db.execute(sql + " order by id").fetchall()
     wanted = set(call_ids) if call_ids is not None else None
     prints: dict[str, VoiceSample | None] = {}
     changed = []
-    for call_id, rep, duration, method in rows:
+    for call_id, rep, duration, method, confidence, voices, old_rep_voice in rows:
         if (wanted is not None and call_id not in wanted) or (guesses_only and method != BY_FIRST_TURN):
             continue
         if rep.lower() not in prints:
@@ -131,7 +128,7 @@ def reattribute(index: Index, call_ids: list[int] | None = None, guesses_only: b
         segments = index.segments(call_id)
         words = [w for s in segments for w in s.words]
         rep_voice, attribution = choose_rep(words, index.call_voices(call_id), prints[rep.lower()])
-        old = index.find_call(call_id).attribution
+        old = Attribution(method, confidence, voices, old_rep_voice)
         same_roles = all((w.speaker == REP) == (w.voice == rep_voice) for w in words if w.voice is not None)
         if same_roles and attribution == old:
             continue
@@ -148,10 +145,23 @@ def rebuild_clips(index: Index, call_ids: list[int]) -> None:
     """New clips for some calls with the index's stored rubric (after their speakers changed)."""
     if not call_ids:
         return
-    matcher = Matcher(stored_rubric(index))
-    seconds = stored_clip_seconds(index)
-    new = {}
-    for call_id in call_ids:
+    marks = ", ".join("?" * len(call_ids))
+    calls = index.db.execute(f"select id, duration_s from calls where id in ({marks}) order by id", call_ids).fetchall()
+    index.replace_clips(_clips_of(index, Matcher(stored_rubric(index)), calls, stored_clip_seconds(index)))
+
+
+def _clips_of(
+    index: Index,
+    matcher: Matcher,
+    calls: list[tuple[int, float]],
+    clip_seconds: float,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[int, list[Clip]]:
+    """Matches and clips of each (call id, duration) from its stored words."""
+    new: dict[int, list[Clip]] = {}
+    for number, (call_id, duration) in enumerate(calls, 1):
         words = index.words(call_id)
-        new[call_id] = build_clips(matcher.match(words), words, index.find_call(call_id).duration_s, seconds)
-    index.replace_clips(new)
+        new[call_id] = build_clips(matcher.match(words), words, duration, clip_seconds)
+        if progress is not None:
+            progress(number, len(calls))
+    return new
