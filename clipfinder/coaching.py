@@ -208,12 +208,15 @@ def followup(index: Index, rep: str | None = None, now: Moment | None = None) ->
     """
     now = now or parse_moment(None)
     out = []
+    calls_of: dict[str, list[tuple[int, str]]] = {}
     for c in commitments(index, rep):
         made = parse_moment(c.date)
+        if c.rep not in calls_of:
+            calls_of[c.rep] = index.db.execute(
+                "select id, date from calls where rep = ? order by date, id", [c.rep]
+            ).fetchall()
         calls = []
-        for call_id, call_date in index.db.execute(
-            "select id, date from calls where rep = ? order by date, id", [c.rep]
-        ).fetchall():
+        for call_id, call_date in calls_of[c.rep]:
             when = parse_moment(call_date, "call date")
             if not _after(when, made):
                 continue

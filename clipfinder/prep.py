@@ -111,7 +111,8 @@ def build_prep(index: Index, rep: str, on: str | None = None) -> Prep:
     if earlier:
         last = next(f for f in followup(index, rep, session) if f["id"] == earlier[-1].id)
     clip, alternates, clip_note = _coaching_clip(index, rep, focus, period_start, session)
-    positive, positive_note = _positive(index, rep, focus, period_start, session, clip, alternates)
+    calls = call_rows(index, rep)
+    positive, positive_note = _positive(index, rep, focus, period_start, session, clip, alternates, calls)
     prep = Prep(
         rep=rep,
         session=session.iso(),
@@ -124,9 +125,9 @@ def build_prep(index: Index, rep: str, on: str | None = None) -> Prep:
         clip_note=clip_note,
         positive=positive,
         positive_note=positive_note,
-        metrics=_metrics(index, rep, session),
-        accounts=_accounts(index, rep, period_start, session),
-        trend=trend(index, rep, focus.skill, 8, session) if focus else [],
+        metrics=_metrics(calls, session),
+        accounts=_accounts(index, calls, period_start, session),
+        trend=trend(index, rep, focus.skill, 8, session, calls) if focus else [],
     )
     if focus is None:
         prep.notes.append(f"No skill in focus for {rep}: `clipfinder focus --rep {rep} --skill ID`.")
@@ -172,6 +173,7 @@ def _positive(
     end: Moment,
     coaching: ClipView | None,
     alternates: list[ClipView],
+    calls: list[dict[str, Any]],
 ) -> tuple[ClipView | None, str]:
     """A rep-spoken clip of a rubric behaviour: the focus skill first, then a skill that improved.
     Never the coaching clip; an alternate only when nothing else qualifies."""
@@ -189,7 +191,7 @@ def _positive(
         on_focus = [h for h in hits if h.skill == focus.skill]
         if on_focus:
             return _view(index, on_focus[0]), f"the rep doing the focus skill ({focus.skill})"
-    rates = _improved_skills(index, rep, start, end)
+    rates = _improved_skills(calls, start, end)
     improved = [h for h in hits if h.skill in rates]
     if improved:
         best = max(improved, key=lambda h: (rates[h.skill], h.rank))
@@ -197,9 +199,8 @@ def _positive(
     return _view(index, hits[0]), f"the rep's best-ranked rubric moment ({hits[0].skill})"
 
 
-def _improved_skills(index: Index, rep: str, start: Moment, end: Moment) -> dict[str, float]:
+def _improved_skills(calls: list[dict[str, Any]], start: Moment, end: Moment) -> dict[str, float]:
     """Skills whose share of calls rose this period against the four weeks before it."""
-    calls = call_rows(index, rep)
     now = [c for c in calls if start.day <= c["day"] <= end.day]
     before = [c for c in calls if start.day - timedelta(weeks=4) <= c["day"] < start.day]
     out = {}
@@ -211,9 +212,8 @@ def _improved_skills(index: Index, rep: str, start: Moment, end: Moment) -> dict
     return out
 
 
-def _metrics(index: Index, rep: str, session: Moment) -> dict[str, Any]:
+def _metrics(calls: list[dict[str, Any]], session: Moment) -> dict[str, Any]:
     """Talk metrics this week (the 7 days to the session) against the 4 weeks before and the anchors."""
-    calls = call_rows(index, rep)
     week_start = session.day - timedelta(days=6)
     this_week = [c for c in calls if week_start <= c["day"] <= session.day]
     before = [c for c in calls if week_start - timedelta(weeks=4) <= c["day"] < week_start]
@@ -239,11 +239,11 @@ def _summary(calls: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _accounts(index: Index, rep: str, start: Moment, end: Moment) -> list[dict[str, Any]]:
+def _accounts(index: Index, calls: list[dict[str, Any]], start: Moment, end: Moment) -> list[dict[str, Any]]:
     """The rep's accounts with calls this period: raw material for the two-deal review."""
     expected = [s.id for s in stored_rubric(index).skills if s.expected]
     by_account: dict[str, list[dict[str, Any]]] = {}
-    for c in call_rows(index, rep):
+    for c in calls:
         if start.day <= c["day"] <= end.day:
             by_account.setdefault(c["account"] or "(no account)", []).append(c)
     out = []

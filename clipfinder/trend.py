@@ -14,6 +14,11 @@ from .records import BY_CHANNEL, Attribution
 
 def call_rows(index: Index, rep: str) -> list[dict[str, Any]]:
     """The rep's calls with the numbers the loop uses: day, talk ratio, rep questions, skills heard."""
+    heard: dict[int, set[str]] = {}
+    for call_id, skill in index.db.execute(
+        "select distinct cl.call_id, cl.skill from clips cl join calls c on c.id = cl.call_id where c.rep = ?", [rep]
+    ):
+        heard.setdefault(call_id, set()).add(skill)
     rows = []
     for call_id, call_date, account, ratio, questions, monologue, patience, attribution, confidence in index.db.execute(
         "select c.id, c.date, c.account, m.talk_ratio, m.rep_questions, m.rep_monologue_s, m.patience_s, "
@@ -21,7 +26,6 @@ def call_rows(index: Index, rep: str) -> list[dict[str, Any]]:
         "where c.rep = ? order by c.date, c.id",
         [rep],
     ):
-        skills = {r[0] for r in index.db.execute("select distinct skill from clips where call_id = ?", [call_id])}
         rows.append(
             {
                 "call_id": call_id,
@@ -32,7 +36,7 @@ def call_rows(index: Index, rep: str) -> list[dict[str, Any]]:
                 "rep_questions": questions,
                 "rep_monologue_s": monologue,
                 "patience_s": patience,
-                "skills": skills,
+                "skills": heard.get(call_id, set()),
                 "speakers_uncertain": Attribution(attribution or BY_CHANNEL, confidence).uncertain,
             }
         )
@@ -40,10 +44,16 @@ def call_rows(index: Index, rep: str) -> list[dict[str, Any]]:
 
 
 def trend(
-    index: Index, rep: str, skill: str | None = None, weeks: int = 8, until: Moment | None = None
+    index: Index,
+    rep: str,
+    skill: str | None = None,
+    weeks: int = 8,
+    until: Moment | None = None,
+    calls: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """One row per week (Monday first) for the `weeks` weeks up to `until`: calls, mean talk ratio,
-    the share of calls on which the skill was detected, and the week's last self-score."""
+    the share of calls on which the skill was detected, and the week's last self-score.
+    `calls` is the rep's `call_rows`, when the caller has them already."""
     if not 1 <= weeks <= 104:
         raise BadInput(f"--weeks must be between 1 and 104 (got {weeks})")
     rep = canonical_rep(index, rep)
@@ -55,7 +65,7 @@ def trend(
         skill = focus.skill
     skill = check_skill(index, skill)
     weekly = weekly_scores(scores(index, rep, skill))
-    calls = call_rows(index, rep)
+    calls = call_rows(index, rep) if calls is None else calls
     last = monday(until.day)
     out = []
     for k in range(weeks - 1, -1, -1):
