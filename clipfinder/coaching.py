@@ -77,11 +77,9 @@ class Score:
 
 def canonical_rep(index: Index, rep: str) -> str:
     """The rep's name as the index spells it; an unknown rep is an error listing the known ones."""
-    for known in index.reps():
-        if known.lower() == rep.strip().lower():
-            return known
+    rep = rep.strip()
     index.require_rep(rep)  # raises, naming the reps in the index
-    raise NotFound(rep)  # unreachable: require_rep raised
+    return next(known for known in index.reps() if known.lower() == rep.lower())
 
 
 def check_skill(index: Index, skill: str) -> str:
