@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -234,6 +235,18 @@ class Index:
         self.db.enable_wal()
         self.migrate()
         self._column_names: dict[str, list[str]] = {}
+
+    @classmethod
+    def reader(cls, path: Path | str) -> Index:
+        """A read-only view of an existing index, for helper processes (no migration, no writes).
+
+        It sees what was committed, so it can read alongside a writer that holds a transaction.
+        """
+        index = cls.__new__(cls)
+        index.path = Path(path)
+        index.db = sqlite_utils.Database(sqlite3.connect(f"{index.path.resolve().as_uri()}?mode=ro", uri=True))
+        index._column_names = {}
+        return index
 
     def close(self) -> None:
         self.db.close()

@@ -23,6 +23,7 @@ from .diarize import INSTALL_HINT, DiarizeOptions
 from .errors import BadInput, ClipfinderError, NotAudio
 from .index import Index
 from .metadata import load_metadata, read_manifest
+from .pool import stop_workers
 from .records import NOT_ATTRIBUTED, CallMeta, VoiceSample
 from .rematch import reattribute, rebuild_clips, settle_rubric
 from .transcribe import TranscribeOptions
@@ -290,18 +291,9 @@ def _run(jobs: list[tuple[Job, CallMeta, float | None]], workers: int) -> Genera
         except BaseException:
             # Interrupted (Ctrl-C, or the caller stopped reading): stop the workers now rather
             # than let them finish files whose results nobody will store.
-            _stop_workers(pool)
+            stop_workers(pool)
             raise
         pool.shutdown(wait=True)
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    children = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for child in children:
-        child.terminate()
-    for child in children:
-        child.join(timeout=5)
 
 
 def _drain(pool: ProcessPoolExecutor, queue: list[Job], workers: int, tries: dict[str, int]) -> Iterator[JobResult]:

@@ -20,6 +20,7 @@ import numpy as np
 
 from .records import ROLES, Word
 from .rubric import Rubric, Skill, normalise_words
+from .sounds import SoundPhrase, find_sound_alikes
 from .subtitles import join_words
 
 # The least similarity (0-1) each phrase word needs with the transcript word it is aligned with.
@@ -34,6 +35,9 @@ JOINED_FLOOR = 0.9
 DROPPABLE = frozenset("a an the it that this to of for is are so just really".split())
 MIN_WORDS_TO_DROP = 4
 DROPPED_WORD_CREDIT = 0.5
+# Articles are one word to the matcher: speech recognition swaps them freely ("send over the
+# calendar invite" for "a calendar invite") and the swap never changes what a phrase means.
+ARTICLES = {"an": "a", "the": "a"}
 # A sentence also ends where the speaker pauses this long (seconds).
 SENTENCE_PAUSE_S = 1.5
 
@@ -52,6 +56,7 @@ class Match:
     word_end: int  # index of the last matched word (inclusive)
     sentence: str
     in_question: bool
+    kind: str = "fuzzy"  # "exact" (every word as written), "fuzzy" (spelling) or "sound" (sounds.py)
 
 
 @dataclass(frozen=True)
@@ -77,11 +82,19 @@ class Matcher:
         by_length: dict[int, list[tuple[int, str, list[int], list[float], int]]] = {}
         for skill_index, skill in enumerate(rubric.skills):
             for phrase in skill.phrases:
-                for tokens, joined, dropped in _spellings(normalise_words(phrase)):
+                for tokens, joined, dropped in _spellings(_match_tokens(phrase)):
                     ids = [rows.setdefault(t, len(rows)) for t in tokens]
                     floors = [JOINED_FLOOR if i == joined else WORD_FLOOR for i in range(len(tokens))]
                     by_length.setdefault(len(tokens), []).append((skill_index, phrase, ids, floors, dropped))
         self._groups = [self._forms(items) for _, items in sorted(by_length.items())]
+        self._sound_phrases: list[SoundPhrase] = []
+        self._sound_owner: list[tuple[int, str]] = []  # per sound phrase: (skill index, phrase)
+        for skill_index, skill in enumerate(rubric.skills):
+            for phrase in skill.phrases:
+                sound = SoundPhrase.of(len(self._sound_owner), _match_tokens(phrase))
+                if sound is not None:
+                    self._sound_phrases.append(sound)
+                    self._sound_owner.append((skill_index, phrase))
         self._phrase_words = list(rows)
         self._columns: dict[str, int] = {}
         self._normalised: dict[str, list[str]] = {}
@@ -131,26 +144,32 @@ class Matcher:
             said = speakers[start]
             ok &= (need == ANY_SPEAKER) | (said == need) | (said == UNKNOWN_CODE)
             for f, s, value in zip(form[ok].tolist(), start[ok].tolist(), score[ok].tolist()):
-                skill = self.rubric.skills[forms.skill[f]]
-                first, last = token_word[s], token_word[s + n - 1]
-                text, is_question = _sentence(words, first)
-                if skill.in_question and not is_question:
-                    continue
-                found.append(
-                    Match(
-                        skill=skill.id,
-                        phrase=forms.phrase[f],
-                        score=round(value, 1),
-                        speaker=words[first].speaker,
-                        start_s=words[first].start,
-                        end_s=words[last].end,
-                        word_start=first,
-                        word_end=last,
-                        sentence=text,
-                        in_question=is_question,
-                    )
+                kind = "exact" if value >= 100 - 1e-6 else "fuzzy"
+                moment = _moment(
+                    self.rubric.skills[forms.skill[f]], forms.phrase[f], value, kind, words, token_word, s, n
                 )
+                if moment is not None:
+                    found.append(moment)
+        found.extend(self._sound_alikes(words, tokens, token_word, speakers, runs))
         return _best_per_moment(found)
+
+    def _sound_alikes(
+        self, words: Sequence[Word], tokens: list[str], token_word: list[int], speakers: np.ndarray, runs: np.ndarray
+    ) -> list[Match]:
+        """Matches of phrases the model wrote as words that sound like them (sounds.py)."""
+        found = []
+        probability = [words[i].probability for i in token_word]
+        for hit in find_sound_alikes(self._sound_phrases, tokens, runs.tolist(), probability):
+            skill_index, phrase = self._sound_owner[hit.phrase]
+            skill = self.rubric.skills[skill_index]
+            need, said = _skill_speaker(skill), int(speakers[hit.first])
+            if need != ANY_SPEAKER and said not in (need, UNKNOWN_CODE):
+                continue
+            n = hit.last - hit.first + 1
+            moment = _moment(skill, phrase, hit.similarity * 100, "sound", words, token_word, hit.first, n)
+            if moment is not None:
+                found.append(moment)
+        return found
 
     def _tokens(self, words: Sequence[Word]) -> tuple[list[str], list[int]]:
         """Normalised tokens of the words, and the index of the word each token came from."""
@@ -160,7 +179,7 @@ class Matcher:
         for index, word in enumerate(words):
             normal = cache.get(word.text)
             if normal is None:
-                normal = cache[word.text] = normalise_words(word.text)
+                normal = cache[word.text] = _match_tokens(word.text)
             tokens.extend(normal)
             owner.extend([index] * len(normal))
         return tokens, owner
@@ -176,6 +195,11 @@ class Matcher:
                 self._columns[t] = len(self._columns)
             self._sim = np.concatenate([self._sim, block.astype(np.float32)], axis=1)
         return np.array([self._columns[t] for t in tokens], dtype=np.intp)
+
+
+def _match_tokens(text: str) -> list[str]:
+    """The words of `text` as the matcher compares them: normalised, articles made one."""
+    return [ARTICLES.get(t, t) for t in normalise_words(text)]
 
 
 def _spellings(tokens: list[str]) -> list[tuple[list[str], int, int]]:
@@ -229,6 +253,29 @@ def _sentence(words: Sequence[Word], index: int) -> tuple[str, bool]:
         last += 1
     text = join_words(w.text for w in words[first : last + 1])
     return text, text.rstrip("\"')”’").endswith("?")
+
+
+def _moment(
+    skill: Skill, phrase: str, score: float, kind: str, words: Sequence[Word], token_word: list[int], at: int, n: int
+) -> Match | None:
+    """The match of `phrase` on tokens [at, at + n), or None where the skill needs a question and this is not one."""
+    first, last = token_word[at], token_word[at + n - 1]
+    text, is_question = _sentence(words, first)
+    if skill.in_question and not is_question:
+        return None
+    return Match(
+        skill=skill.id,
+        phrase=phrase,
+        score=round(score, 1),
+        speaker=words[first].speaker,
+        start_s=words[first].start,
+        end_s=words[last].end,
+        word_start=first,
+        word_end=last,
+        sentence=text,
+        in_question=is_question,
+        kind=kind,
+    )
 
 
 def _best_per_moment(found: list[Match]) -> list[Match]:

@@ -9,10 +9,13 @@ current voiceprint), so enrolling a rep after their calls were ingested fixes th
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import lru_cache
+from multiprocessing import get_context
 from pathlib import Path
 
 from .clips import DEFAULT_CLIP_SECONDS, Clip, build_clips
@@ -20,6 +23,7 @@ from .errors import BadInput
 from .index import Index
 from .matching import Matcher
 from .metrics import compute_metrics
+from .pool import stop_workers
 from .records import BY_FIRST_TURN, REP, Attribution, VoiceSample
 from .rubric import Rubric, load_rubric, parse_rubric
 from .speakers import choose_rep, role_speech, with_roles
@@ -27,6 +31,10 @@ from .speakers import choose_rep, role_speech, with_roles
 RUBRIC_TEXT = "rubric_text"
 RUBRIC_SOURCE = "rubric_source"
 CLIP_SECONDS = "clip_seconds"
+# Re-matching many calls uses a process per core; below this many calls the processes' start-up
+# (about half a second) costs more than they save. Calls go out in batches of BATCH_CALLS.
+PARALLEL_FROM = 200
+BATCH_CALLS = 50
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,7 @@ def rematch(
     calls = index.db.execute("select id, duration_s from calls order by id").fetchall()
     with index.db.atomic():
         changed = reattribute(index)
-        new = _clips_of(index, Matcher(rubric), calls, clip_seconds, progress)
+        new = _clips_of(index, rubric, calls, clip_seconds, progress, uncommitted=set(changed))
         index.replace_clips(new)
         index.set_setting(RUBRIC_TEXT, rubric.text)
         index.set_setting(RUBRIC_SOURCE, rubric.source)
@@ -147,17 +155,52 @@ def rebuild_clips(index: Index, call_ids: list[int]) -> None:
         return
     marks = ", ".join("?" * len(call_ids))
     calls = index.db.execute(f"select id, duration_s from calls where id in ({marks}) order by id", call_ids).fetchall()
-    index.replace_clips(_clips_of(index, Matcher(stored_rubric(index)), calls, stored_clip_seconds(index)))
+    index.replace_clips(_clips_of(index, stored_rubric(index), calls, stored_clip_seconds(index)))
 
 
 def _clips_of(
     index: Index,
-    matcher: Matcher,
+    rubric: Rubric,
+    calls: list[tuple[int, float]],
+    clip_seconds: float,
+    progress: Callable[[int, int], None] | None = None,
+    uncommitted: set[int] | frozenset[int] = frozenset(),
+) -> dict[int, list[Clip]]:
+    """Matches and clips of each (call id, duration) from its stored words.
+
+    Many calls are matched in helper processes that read the committed index; the calls in
+    `uncommitted` (changed in the caller's open transaction) are always matched here.
+    """
+    processes = min(os.cpu_count() or 1, len(calls) // BATCH_CALLS)
+    if processes < 2 or len(calls) < PARALLEL_FROM or not index.path.is_file():
+        return _match_calls(index, rubric, calls, clip_seconds, progress)
+    here = [c for c in calls if c[0] in uncommitted]
+    new = _match_calls(index, rubric, here, clip_seconds)
+    away = [c for c in calls if c[0] not in uncommitted]
+    batches = [away[i : i + BATCH_CALLS] for i in range(0, len(away), BATCH_CALLS)]
+    pool = ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"))
+    try:
+        futures = [pool.submit(_match_batch, str(index.path), rubric, batch, clip_seconds) for batch in batches]
+        for future in as_completed(futures):
+            new.update(future.result())
+            if progress is not None:
+                progress(len(new), len(calls))
+    except BaseException:
+        stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+    # in the calls' order, so new clip ids are given out the same way on every run
+    return {call_id: new[call_id] for call_id, _ in calls}
+
+
+def _match_calls(
+    index: Index,
+    rubric: Rubric,
     calls: list[tuple[int, float]],
     clip_seconds: float,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[int, list[Clip]]:
-    """Matches and clips of each (call id, duration) from its stored words."""
+    matcher = _matcher(rubric)
     new: dict[int, list[Clip]] = {}
     for number, (call_id, duration) in enumerate(calls, 1):
         words = index.words(call_id)
@@ -165,3 +208,21 @@ def _clips_of(
         if progress is not None:
             progress(number, len(calls))
     return new
+
+
+def _match_batch(
+    path: str, rubric: Rubric, calls: list[tuple[int, float]], clip_seconds: float
+) -> dict[int, list[Clip]]:
+    """A helper process's share: open the index read-only once per process and match `calls`."""
+    return _match_calls(_reader(path), rubric, calls, clip_seconds)
+
+
+@lru_cache(maxsize=2)
+def _reader(path: str) -> Index:
+    return Index.reader(path)
+
+
+@lru_cache(maxsize=2)
+def _matcher(rubric: Rubric) -> Matcher:
+    """One matcher per rubric per process: its word tables grow across calls."""
+    return Matcher(rubric)

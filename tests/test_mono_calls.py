@@ -72,21 +72,28 @@ def test_enrolling_the_rep_attributes_by_voiceprint_without_retranscribing(mono_
 
 
 def test_enrolling_the_wrong_voice_flips_the_roles(mono_db, tmp_path):
-    """A voiceprint decides the rep: enrolling the prospect's voice as alice swaps every role."""
+    """A voiceprint decides the rep: enrolling the prospect's voice as alice swaps every role,
+    and the clips are rebuilt for the new roles (a rep's phrase now said by "the prospect" no
+    longer makes a rep-skill clip)."""
     db, folder = mono_db
     copy = tmp_path / "copy.db"
     with Index(db) as index:
         index.db.execute("vacuum into ?", [str(copy)])
     _, prospect = decode(CALLS / "alice" / "acme-discovery.wav")
     memo = write_wav(tmp_path / "not-alice.wav", [prospect])
+    sql = "select skill, start_s, speaker from matches where call_id = ?"
     with Index(copy) as index:
         (call,) = [c for c in index.calls() if "acme" in c.path]
         ratio = index.metrics(call.id).talk_ratio
+        before = set(index.db.execute(sql, [call.id]).fetchall())
         enroll(index, "alice", [memo])
         flipped = index.metrics(call.id).talk_ratio
-        clips = {row[0] for row in index.db.execute("select speaker from matches where call_id = ?", [call.id])}
+        after = set(index.db.execute(sql, [call.id]).fetchall())
+        roles = {(w.start, w.speaker) for w in index.words(call.id)}
     assert flipped == pytest.approx(1 - ratio, abs=0.02)
-    assert clips  # clips were rebuilt with the new roles
+    assert any(speaker == "rep" for _, _, speaker in before)  # the guess found alice's own skills
+    assert not before & after  # each of them was said by the voice that is now the prospect
+    assert all((start, speaker) in roles for _, start, speaker in after)  # any new clip follows the new roles
 
 
 def test_rematch_goes_back_to_a_guess_when_the_voiceprint_is_removed(db_copy):
