@@ -20,8 +20,9 @@ DEFAULT_CLIP_SECONDS = 30.0
 CONTEXT_BEFORE = 2 / 3
 # How far (seconds) a window may move to put both its ends between words.
 SNAP_RANGE_S = 3.0
-# Ranking: a clip's best match score, lowered by up to this share when the moment sits far from
-# the middle of the window (the window was pushed against the start or end of the recording).
+# Ranking: a clip's confidence (its surest match, 0-100), lowered by up to this share when the
+# moment sits far from the middle of the window (the window was pushed against the start or end
+# of the recording). Confidence first, so a clearly heard moment outranks a guessed one.
 CENTRALITY_WEIGHT = 0.15
 # No word lasts longer than this (seconds): how far back to look for words reaching into a window.
 LONGEST_WORD_S = 5.0
@@ -38,10 +39,11 @@ class Clip:
     score: float
     rank: float
     text: str
+    confidence: float = 1.0  # of its surest match (Match.confidence)
 
     @property
     def best(self) -> Match:
-        return max(self.matches, key=lambda m: m.score)
+        return max(self.matches, key=lambda m: (m.confidence, m.score))
 
 
 def build_clips(
@@ -63,6 +65,7 @@ def build_clips(
             start, end = place_window(start_s, end_s, duration_s, clip_seconds)
             start, end = gaps.snap(start, end, start_s, end_s, duration_s)
             best = max(m.score for m in group)
+            sure = max(m.confidence for m in group)
             clips.append(
                 Clip(
                     skill=skill,
@@ -70,8 +73,9 @@ def build_clips(
                     end_s=round(end, 3),
                     matches=tuple(group),
                     score=best,
-                    rank=round(best * _centrality(start, end, start_s, end_s), 2),
+                    rank=round(sure * 100 * _centrality(start, end, start_s, end_s), 2),
                     text=window_text(words, start, end),
+                    confidence=sure,
                 )
             )
     return sorted(clips, key=lambda c: (-c.rank, c.start_s))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from .clarity import LEVEL_CLEAR, Clarity
 from .errors import BadInput, NotFound
 from .index import Index
 
@@ -197,12 +198,45 @@ def rotation_advice(index: Index, rep: str, on: Moment | None = None) -> dict[st
     return {"rotate": ready and weeks >= MIN_FOCUS_WEEKS, "weeks_in_focus": round(weeks, 1), "advice": advice}
 
 
+# What followup says of a commitment (its `verdict`).
+MET = "met"
+NOT_DETECTED = "not detected"
+NOT_DETECTED_UNCERTAIN = "not detected (uncertain transcript)"
+CANNOT_JUDGE = "cannot judge (garbled transcript)"
+NO_CALL = "no call yet"
+
+
+def _verdict(in_window: list[dict[str, Any]], calls: list[dict[str, Any]]) -> tuple[bool | None, str]:
+    """(met, verdict) from the calls after a commitment; never "not met" on calls too garbled to judge."""
+    if any(k["clip_ids"] for k in in_window):
+        return True, MET
+    if not calls:
+        return None, NO_CALL
+    judged = [k for k in (in_window or calls) if k["judgeable"]]
+    if not judged:
+        return None, CANNOT_JUDGE
+    if all(k["transcript"] == LEVEL_CLEAR for k in judged):
+        return False, NOT_DETECTED
+    return False, NOT_DETECTED_UNCERTAIN
+
+
+def _skill_speaker(index: Index, skill: str) -> str | None:
+    """Whose words tell whether `skill` was done (None: everyone's)."""
+    from .rematch import stored_rubric
+
+    known = {s.id: s.speaker for s in stored_rubric(index).skills}
+    speaker = known.get(skill, "any")
+    return None if speaker == "any" else speaker
+
+
 def followup(index: Index, rep: str | None = None, now: Moment | None = None) -> list[dict[str, Any]]:
     """Each commitment with the rep's calls since it was made and whether the skill showed up.
 
     `met` is True when the skill was detected (a clip of it) on a call within 72 hours of the
-    commitment, False when calls came and it did not show within the window, None while no call
-    has come. A call's time is its recording date; a date without a time counts as its whole day.
+    commitment, False when calls came and it was not detected on them, None while no call has
+    come or when every call in the window was too garbled to judge (clarity.py). `verdict` says
+    which, in words. A call's time is its recording date; a date without a time counts as its
+    whole day.
     """
     now = now or parse_moment(None)
     out = []
@@ -224,11 +258,14 @@ def followup(index: Index, rep: str | None = None, now: Moment | None = None) ->
                     "select id from clips where call_id = ? and skill = ? order by rank desc", [call_id, c.skill]
                 )
             ]
+            heard = Clarity(index.clarity(call_id, _skill_speaker(index, c.skill)))
             calls.append(
                 {
                     "call_id": call_id,
                     "date": call_date,
                     "clip_ids": clip_ids,
+                    **heard.to_json(),
+                    "judgeable": heard.judgeable,
                     "within_72h": _within(when, made, FOLLOW_THROUGH),
                     "check_by": (when.at + (CHECK_WITHIN if when.has_time else timedelta(days=2))).isoformat(
                         timespec="minutes"
@@ -236,13 +273,7 @@ def followup(index: Index, rep: str | None = None, now: Moment | None = None) ->
                 }
             )
         in_window = [k for k in calls if k["within_72h"]]
-        met: bool | None
-        if any(k["clip_ids"] for k in in_window):
-            met = True
-        elif calls:
-            met = False
-        else:
-            met = None
+        met, verdict = _verdict(in_window, calls)
         out.append(
             {
                 "id": c.id,
@@ -251,6 +282,7 @@ def followup(index: Index, rep: str | None = None, now: Moment | None = None) ->
                 "text": c.text,
                 "date": c.date,
                 "met": met,
+                "verdict": verdict,
                 "calls": calls,
                 "no_call_in_window": not in_window,
                 "window_open": now.at < made.at + FOLLOW_THROUGH,

@@ -208,12 +208,30 @@ def _m004_coaching(db: sqlite_utils.Database) -> None:
     db.table("scores").create_index(["rep", "date"])
 
 
+def _m005_confidence(db: sqlite_utils.Database) -> None:
+    db.table("matches").add_column("kind", str)
+    db.table("matches").add_column("confidence", float)
+    db.table("clips").add_column("confidence", float)
+    db.table("calls").add_column("language_probability", float)
+    # Matches made before sound-alike matching were spelling matches; their confidence comes
+    # from the stored words as the matcher computes it now (Match.confidence), and clips are
+    # ranked by it as build_clips ranks them (rank = confidence x 100 x centrality).
+    db.execute("update matches set kind = case when score >= 100 then 'exact' else 'fuzzy' end")
+    db.execute(
+        "update matches set confidence = round(score / 100.0 * coalesce((select avg(w.probability) from words w "
+        "where w.call_id = matches.call_id and w.idx between matches.word_start and matches.word_end), 1), 3)"
+    )
+    db.execute("update clips set confidence = (select max(m.confidence) from matches m where m.clip_id = clips.id)")
+    db.execute("update clips set rank = round(rank * confidence * 100.0 / score, 2) where score > 0")
+
+
 # Append only: never edit or reorder a released migration, add the next number instead.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema: calls, segments (+FTS), words, metrics, failures", _m001_initial),
     (2, "skill clips: settings, clips (+FTS and vocabulary), matches", _m002_clips),
     (3, "voices: call attribution, word voices, call voices, rep voice samples", _m003_voices),
     (4, "coaching loop: focus history, commitments, self-scores", _m004_coaching),
+    (5, "match kind and confidence, clip confidence, call language probability", _m005_confidence),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -469,7 +487,7 @@ class Index:
         ids = [i if i is not None else next(fresh) for i in ids]
         self.db.conn.executemany(
             "insert into clips (id, call_id, skill, start_s, end_s, score, rank, phrase, speaker, match_start_s, "
-            "match_end_s, matches, text) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "match_end_s, matches, text, confidence) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     clip_id,
@@ -485,13 +503,14 @@ class Index:
                     max(m.end_s for m in clip.matches),
                     len(clip.matches),
                     clip.text,
+                    clip.confidence,
                 )
                 for clip_id, clip in zip(ids, clips)
             ],
         )
         self.db.conn.executemany(
             "insert into matches (call_id, clip_id, skill, phrase, score, speaker, start_s, end_s, word_start, "
-            "word_end, sentence, in_question) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "word_end, sentence, in_question, kind, confidence) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     call_id,
@@ -506,6 +525,8 @@ class Index:
                     m.word_end,
                     m.sentence,
                     int(m.in_question),
+                    m.kind,
+                    m.confidence,
                 )
                 for clip_id, clip in zip(ids, clips)
                 for m in clip.matches
@@ -547,6 +568,19 @@ class Index:
             "insert into settings (key, value) values (?, ?) on conflict(key) do update set value = excluded.value",
             [key, value],
         )
+
+    def clarity(self, call_id: int, speaker: str | None = None) -> float | None:
+        """Mean probability the model gave the call's words (one speaker's, if given); None if none.
+
+        On a call whose speakers are unknown (mono, not diarized) a speaker's clarity is everyone's.
+        """
+        sql = "select avg(probability) from words where call_id = ?"
+        args: list[Any] = [call_id]
+        if speaker is not None:
+            sql += " and speaker in (?, ?)"
+            args += [speaker, UNKNOWN]
+        value = self.db.execute(sql, args).fetchone()[0]
+        return None if value is None else round(float(value), 3)
 
     def words(self, call_id: int) -> list[Word]:
         """A call's words in time order (the order match word indices refer to)."""

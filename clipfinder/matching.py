@@ -20,7 +20,7 @@ import numpy as np
 
 from .records import ROLES, Word
 from .rubric import Rubric, Skill, normalise_words
-from .sounds import SoundPhrase, find_sound_alikes
+from .sounds import SOUND, SoundPhrase, find_sound_alikes
 from .subtitles import join_words
 
 # The least similarity (0-1) each phrase word needs with the transcript word it is aligned with.
@@ -57,6 +57,9 @@ class Match:
     sentence: str
     in_question: bool
     kind: str = "fuzzy"  # "exact" (every word as written), "fuzzy" (spelling) or "sound" (sounds.py)
+    # How sure it is that the phrase was said here, 0-1: the model's mean probability of the
+    # matched words times the match score (docs/rubric.md, "Confidence").
+    confidence: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -166,7 +169,7 @@ class Matcher:
             if need != ANY_SPEAKER and said not in (need, UNKNOWN_CODE):
                 continue
             n = hit.last - hit.first + 1
-            moment = _moment(skill, phrase, hit.similarity * 100, "sound", words, token_word, hit.first, n)
+            moment = _moment(skill, phrase, hit.similarity * 100, SOUND, words, token_word, hit.first, n)
             if moment is not None:
                 found.append(moment)
         return found
@@ -263,6 +266,7 @@ def _moment(
     text, is_question = _sentence(words, first)
     if skill.in_question and not is_question:
         return None
+    heard = sum(w.probability for w in words[first : last + 1]) / (last - first + 1)
     return Match(
         skill=skill.id,
         phrase=phrase,
@@ -275,6 +279,7 @@ def _moment(
         sentence=text,
         in_question=is_question,
         kind=kind,
+        confidence=round(heard * score / 100, 3),
     )
 
 

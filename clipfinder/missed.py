@@ -1,9 +1,14 @@
-"""The missed-skill view: expected skills that never came up on a call."""
+"""The missed-skill view: expected skills not detected on a call, and how far that can be trusted.
+
+A skill not found on a clearly heard call was most likely not said; on an uncertain or garbled
+transcript the report says so instead of accusing the rep (clarity.py).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .clarity import Clarity
 from .index import Index
 from .records import NOT_ATTRIBUTED, PROSPECT, UNKNOWN, Call
 from .rematch import stored_rubric
@@ -15,9 +20,10 @@ class MissedReport:
     """What a call lacked, and where the prospect last spoke (for the no-next-step case)."""
 
     call: Call
-    missed: tuple[Skill, ...]
+    missed: tuple[Skill, ...]  # expected skills with no clip on the call
     heard: tuple[str, ...]
     prospect_last_s: float | None  # end of the prospect's last word (any speaker's on a mono call)
+    clarity: tuple[Clarity, ...] = ()  # per missed skill: how clearly its speaker's words were heard
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -27,7 +33,10 @@ class MissedReport:
             "account": self.call.account,
             "date": self.call.date,
             "duration_s": self.call.duration_s,
-            "missed": [{"skill": s.id, "name": s.name} for s in self.missed],
+            "missed": [
+                {"skill": s.id, "name": s.name, **c.to_json(), "judgeable": c.judgeable}
+                for s, c in zip(self.missed, self.clarity)
+            ],
             "heard": list(self.heard),
             "prospect_last_s": self.prospect_last_s,
             "speakers_known": self.call.attribution.method != NOT_ATTRIBUTED,
@@ -44,4 +53,5 @@ def missed_skills(index: Index, call_ref: str) -> MissedReport:
     row = index.db.execute(
         "select max(end_s) from words where call_id = ? and speaker = ?", [call.id, speaker]
     ).fetchone()
-    return MissedReport(call, expected, tuple(sorted(heard)), row[0])
+    clarity = tuple(Clarity(index.clarity(call.id, None if s.speaker == "any" else s.speaker)) for s in expected)
+    return MissedReport(call, expected, tuple(sorted(heard)), row[0], clarity)

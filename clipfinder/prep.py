@@ -12,6 +12,7 @@ from datetime import timedelta
 from statistics import mean
 from typing import Any
 
+from .clarity import Clarity
 from .coaching import (
     Focus,
     Moment,
@@ -250,6 +251,9 @@ def _accounts(index: Index, calls: list[dict[str, Any]], start: Moment, end: Mom
     for account, calls in by_account.items():
         last = max(calls, key=lambda c: c["date"])
         seen = sorted({s for c in calls for s in c["skills"]})
+        absent = [s for s in expected if s not in seen]
+        # a skill not found only counts against the rep where some call was heard well enough
+        judged = any(Clarity(c["clarity"]).judgeable for c in calls)
         out.append(
             {
                 "account": account,
@@ -258,7 +262,9 @@ def _accounts(index: Index, calls: list[dict[str, Any]], start: Moment, end: Mom
                 "last_call": last["date"],
                 "days_since": (end.day - last["day"]).days,
                 "skills_seen": seen,
-                "skills_missed": [s for s in expected if s not in seen],
+                "skills_missed": absent if judged else [],
+                "skills_unjudged": [] if judged else absent,
+                "clarity": min((c["clarity"] for c in calls if c["clarity"] is not None), default=None),
             }
         )
     return sorted(out, key=lambda a: a["last_call"], reverse=True)

@@ -13,9 +13,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from .clarity import evidence
 from .errors import BadInput
 from .export import cut_audio
 from .prep import ClipView, Prep
+from .sounds import SOUND
 from .subtitles import clock
 
 FORMATS = ("md", "html")
@@ -49,15 +51,22 @@ def _focus_line(prep: Prep) -> str:
     return f"**{prep.focus.skill}**, in focus since {prep.focus.since} ({weeks} weeks)."
 
 
+def _absent(account: dict[str, Any]) -> str:
+    """The expected skills not found on an account's calls, or why that cannot be judged."""
+    if account["skills_unjudged"]:
+        return f"cannot judge (transcripts too garbled, clarity {account['clarity']:.2f})"
+    return ", ".join(account["skills_missed"]) or "none"
+
+
 def _followup_lines(item: dict[str, Any] | None) -> list[str]:
     if item is None:
         return ["No earlier commitment recorded."]
-    verdict = {True: "MET: the skill showed up on a call within 72 hours", False: "NOT MET", None: "no call yet"}[
-        item["met"]
-    ]
+    verdict = item["verdict"].upper()
+    if item["met"]:
+        verdict += ": the skill showed up on a call within 72 hours"
     lines = [f'"{item["text"]}" ({item["skill"]}, {item["date"]}): {verdict}.']
     for call in item["calls"]:
-        shown = f"clips {', '.join(str(c) for c in call['clip_ids'])}" if call["clip_ids"] else "skill not detected"
+        shown = evidence(call["clip_ids"], call["clarity"])
         window = "within 72 h" if call["within_72h"] else "after the 72 h window"
         lines.append(f"call {call['call_id']} on {call['date']} ({window}): {shown}")
     if item["no_call_in_window"]:
@@ -70,7 +79,8 @@ def _clip_heading(view: ClipView) -> str:
     return (
         f"clip {h.clip_id}: {h.skill}, call {h.call_id} ({h.account or 'no account'}, {h.date[:10]}), "
         f"{clock(h.start_s, hours=False)}-{clock(h.end_s, hours=False)}, moment at "
-        f'{clock(h.match_start_s, hours=False)} "{h.phrase}"'
+        f'{clock(h.match_start_s, hours=False)} "{h.phrase}", confidence {h.confidence:.2f}'
+        + (" (the words only sound like it: listen first)" if h.kind == SOUND else "")
         + (" [speakers uncertain]" if h.speakers_uncertain else "")
     )
 
@@ -122,7 +132,7 @@ def markdown(prep: Prep, audio_dir: Path | None) -> str:
     for a in prep.accounts:
         out.append(
             f"- **{a['account']}**: {a['calls']} calls, last {a['last_call'][:10]} ({a['days_since']} days ago); "
-            f"seen: {', '.join(a['skills_seen']) or 'none'}; missed: {', '.join(a['skills_missed']) or 'none'}"
+            f"seen: {', '.join(a['skills_seen']) or 'none'}; not detected: {_absent(a)}"
         )
     out += ["", "## Agenda (30 min)", ""]
     out += [f"- {begin}-{end} **{title}**: {text}" for begin, end, title, text in prep.agenda]
@@ -195,7 +205,7 @@ def page(prep: Prep) -> str:
         parts.append("<p>No calls this period.</p>")
     else:
         parts.append("<table><tr><th>account</th><th>calls</th><th>last call</th><th>days since</th>")
-        parts.append("<th>skills seen</th><th>missed</th></tr>")
+        parts.append("<th>skills seen</th><th>not detected</th></tr>")
         for a in prep.accounts:
             cells = (
                 a["account"],
@@ -203,7 +213,7 @@ def page(prep: Prep) -> str:
                 a["last_call"][:10],
                 str(a["days_since"]),
                 ", ".join(a["skills_seen"]) or "none",
-                ", ".join(a["skills_missed"]) or "none",
+                _absent(a),
             )
             parts.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
         parts.append("</table>")

@@ -39,6 +39,8 @@ class ClipHit:
     text: str
     attribution: str  # how the call's speakers were told apart: channels, voiceprint, first-turn, none
     attribution_confidence: float | None
+    confidence: float  # 0-1: how sure it is the skill's phrase was said (docs/rubric.md, "Confidence")
+    kind: str  # how its surest match was found: exact, fuzzy (spelling) or sound (sounds alike)
 
     @property
     def speakers_uncertain(self) -> bool:
@@ -52,7 +54,8 @@ class ClipHit:
 _COLUMNS = (
     "cl.id, cl.call_id, ca.path, ca.rep, ca.account, ca.date, cl.skill, cl.phrase, cl.score, cl.rank, cl.speaker, "
     "cl.start_s, cl.end_s, cl.match_start_s, cl.match_end_s, cl.matches, cl.text, "
-    "coalesce(ca.attribution, 'channels'), ca.attribution_confidence"
+    "coalesce(ca.attribution, 'channels'), ca.attribution_confidence, coalesce(cl.confidence, cl.score / 100.0), "
+    "coalesce((select m.kind from matches m where m.clip_id = cl.id order by m.confidence desc limit 1), 'fuzzy')"
 )
 
 

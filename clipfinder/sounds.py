@@ -28,6 +28,8 @@ from functools import lru_cache
 
 import numpy as np
 
+# The kind of a match found here (Match.kind).
+SOUND = "sound"
 # A phrase needs this many sounds to be matched by sound at all.
 MIN_SOUNDS = 5
 # Edits (sounds inserted, dropped or changed) a phrase may differ by: one per this many sounds

@@ -9,7 +9,7 @@ from typing import Any
 from .coaching import Moment, canonical_rep, check_skill, current_focus, monday, parse_moment, scores, weekly_scores
 from .errors import BadInput
 from .index import Index
-from .records import BY_CHANNEL, Attribution
+from .records import BY_CHANNEL, REP, UNKNOWN, Attribution
 
 
 def call_rows(index: Index, rep: str) -> list[dict[str, Any]]:
@@ -19,6 +19,14 @@ def call_rows(index: Index, rep: str) -> list[dict[str, Any]]:
         "select distinct cl.call_id, cl.skill from clips cl join calls c on c.id = cl.call_id where c.rep = ?", [rep]
     ):
         heard.setdefault(call_id, set()).add(skill)
+    # how clearly the rep's words were heard (everyone's on a mono call whose speakers are unknown)
+    clarity = dict(
+        index.db.execute(
+            "select w.call_id, round(avg(w.probability), 3) from words w join calls c on c.id = w.call_id "
+            "where c.rep = ? and w.speaker in (?, ?) group by w.call_id",
+            [rep, REP, UNKNOWN],
+        ).fetchall()
+    )
     rows = []
     for call_id, call_date, account, ratio, questions, monologue, patience, attribution, confidence in index.db.execute(
         "select c.id, c.date, c.account, m.talk_ratio, m.rep_questions, m.rep_monologue_s, m.patience_s, "
@@ -37,6 +45,7 @@ def call_rows(index: Index, rep: str) -> list[dict[str, Any]]:
                 "rep_monologue_s": monologue,
                 "patience_s": patience,
                 "skills": heard.get(call_id, set()),
+                "clarity": clarity.get(call_id),
                 "speakers_uncertain": Attribution(attribution or BY_CHANNEL, confidence).uncertain,
             }
         )

@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .clarity import evidence
 from .index import Index
 from .missed import MissedReport
 from .records import PROSPECT, REP, Call
 from .search import ClipHit
+from .sounds import SOUND
 from .stats import ANCHOR_DISCOVERY_QUESTIONS, ANCHOR_TALK_RATIO
 from .subtitles import clock, speaker_label
 
@@ -163,20 +165,23 @@ def search_table(hits: list[ClipHit]) -> str:
             h.account or "-",
             h.skill,
             f"{clock(h.start_s, hours=False)}-{clock(h.end_s, hours=False)}",
-            f"{h.score:.0f}",
+            f"{h.confidence:.2f}",
             _excerpt(h),
         )
         for h in hits
     ]
     note = ""
+    if any(h.kind == SOUND for h in hits):
+        note += '\n~"..." the model wrote words that sound like the phrase; listen before you use the clip.'
     if any(h.speakers_uncertain for h in hits):
-        note = "\n[Rep?] a mono call whose rep voice was guessed or weakly matched: `clipfinder enroll` the rep."
-    return table(("clip", "date", "rep", "account", "skill", "window", "score", "moment"), rows) + note
+        note += "\n[Rep?] a mono call whose rep voice was guessed or weakly matched: `clipfinder enroll` the rep."
+    return table(("clip", "date", "rep", "account", "skill", "window", "conf", "moment"), rows) + note
 
 
 def _excerpt(hit: ClipHit) -> str:
     speaker = speaker_label(hit.speaker) + ("?" if hit.speakers_uncertain else "")
-    return f'@{clock(hit.match_start_s, hours=False)} [{speaker}] "{hit.phrase}"'
+    heard = "~" if hit.kind == SOUND else ""
+    return f'@{clock(hit.match_start_s, hours=False)} [{speaker}] {heard}"{hit.phrase}"'
 
 
 def skills_table(index: Index, as_json: bool) -> str:
@@ -210,8 +215,8 @@ def missed_text(report: MissedReport) -> str:
     when = c.date[:16].replace("T", " ")
     head = f"Call {c.id}: {c.rep}, {c.account or 'no account'}, {when}, {clock(c.duration_s, hours=False)}"
     if report.missed:
-        lines = [f"  {s.id}: {s.name}" for s in report.missed]
-        body = "Expected skills that never came up:\n" + "\n".join(lines)
+        lines = [f"  {s.id}: {s.name}: {c.absence()}" for s, c in zip(report.missed, report.clarity)]
+        body = "Expected skills not found:\n" + "\n".join(lines)
     else:
         body = "Every expected skill came up."
     who = "Someone (mono call: speakers unknown)" if c.attribution.method == "none" else "The prospect"
@@ -239,10 +244,9 @@ def followup_text(items: list[dict[str, Any]]) -> str:
         return 'No commitments yet: clipfinder commit --rep NAME "TEXT"'
     out = []
     for item in items:
-        verdict = {True: "MET", False: "NOT MET", None: "no call yet"}[item["met"]]
-        out.append(f"[{verdict}] {item['rep']}, {item['date']}, {item['skill']}: {item['text']}")
+        out.append(f"[{item['verdict'].upper()}] {item['rep']}, {item['date']}, {item['skill']}: {item['text']}")
         for call in item["calls"]:
-            shown = "clips " + ", ".join(map(str, call["clip_ids"])) if call["clip_ids"] else "skill not detected"
+            shown = evidence(call["clip_ids"], call["clarity"])
             window = "within 72 h" if call["within_72h"] else "after 72 h"
             out.append(f"    call {call['call_id']} {call['date']} ({window}): {shown}; check by {call['check_by']}")
         if item["no_call_in_window"]:

@@ -54,8 +54,9 @@ def words(*spans: tuple[str, float, float], text: str = "word") -> list[Word]:
     return [Word(start, end, text, 0.9, speaker) for speaker, start, end in spans]
 
 
-def add_call(index, lines, *, rep="alice", account="Acme", date="2026-11-16", name=None):
-    """Index a hand-made call: `lines` is [(speaker, text)], one segment each, 0.4 s per word."""
+def add_call(index, lines, *, rep="alice", account="Acme", date="2026-11-16", name=None, probability=0.9):
+    """Index a hand-made call: `lines` is [(speaker, text)], one segment each, 0.4 s per word, every
+    word heard with `probability`."""
     from clipfinder.metrics import compute_metrics
     from clipfinder.records import CallMeta, Segment, Transcript
 
@@ -63,7 +64,7 @@ def add_call(index, lines, *, rep="alice", account="Acme", date="2026-11-16", na
     for speaker, text in lines:
         ws = []
         for token in text.split():
-            ws.append(Word(round(t, 2), round(t + 0.3, 2), token, 0.9, speaker))
+            ws.append(Word(round(t, 2), round(t + 0.3, 2), token, probability, speaker))
             t += 0.4
         segments.append(Segment(ws[0].start, ws[-1].end, text, speaker, tuple(ws), 0 if speaker == "rep" else 1))
         t += 1.0

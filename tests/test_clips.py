@@ -5,8 +5,9 @@ from clipfinder.matching import Match
 from clipfinder.records import Word
 
 
-def match(start, end, skill="s", score=95.0, first=0, last=0):
-    return Match(skill, "phrase", score, "rep", start, end, first, last, "sentence", False)
+def match(start, end, skill="s", score=95.0, first=0, last=0, confidence=None):
+    sure = score / 100 * 0.9 if confidence is None else confidence
+    return Match(skill, "phrase", score, "rep", start, end, first, last, "sentence", False, "fuzzy", sure)
 
 
 def steady_words(duration, speaker="rep"):
@@ -56,12 +57,21 @@ def test_different_skills_never_share_a_clip():
     assert sorted(c.skill for c in clips) == ["a", "b"]
 
 
-def test_rank_prefers_score_then_a_central_moment():
+def test_rank_prefers_confidence_then_a_central_moment():
     words = steady_words(300)
     clips = build_clips(
         [match(1, 2, score=95), match(150, 151, "b", score=95), match(250, 251, "c", score=99)], words, 300.0, 30.0
     )
     assert [c.skill for c in clips] == ["c", "b", "s"]  # the moment at 0:01 sits at the window's edge
+
+
+def test_a_clearly_heard_moment_outranks_a_doubtful_exact_one():
+    words = steady_words(300)
+    doubtful = match(100, 101, "a", score=100, confidence=0.4)  # every word as written, but mumbled
+    clear = match(200, 201, "b", score=90, confidence=0.85)
+    clips = build_clips([doubtful, clear], words, 300.0, 30.0)
+    assert [c.skill for c in clips] == ["b", "a"]
+    assert [c.confidence for c in clips] == [0.85, 0.4]
 
 
 def test_window_text_labels_speakers():

@@ -1,0 +1,82 @@
+"""Clarity: a skill not found is "not detected", and on a garbled transcript nobody is blamed."""
+
+import json
+
+import pytest
+
+from clipfinder import Index
+from clipfinder.clarity import GARBLED, Clarity, evidence
+from clipfinder.coaching import add_commitment, followup, parse_moment, set_focus
+from clipfinder.missed import missed_skills
+from clipfinder.rematch import rematch, stored_rubric
+from clipfinder.views import followup_text, missed_text
+
+from .conftest import add_call
+from .test_cli import run
+
+SMALL_TALK = ("rep", "thanks for your time today it was good to talk")
+REPLY = ("prospect", "sure we use a spreadsheet and a kickoff call for every new customer")
+
+
+@pytest.mark.parametrize(
+    ("value", "level", "words"),
+    [
+        (0.9, "clear", "not detected (transcript clear, 0.90)"),
+        (0.7, "uncertain", "not detected; transcript uncertain (0.70): listen before you judge"),
+        (0.5, "garbled", "cannot judge: the transcript is too garbled (0.50)"),
+        (None, "no words", "cannot judge: no words from that speaker"),
+    ],
+)
+def test_levels_and_what_they_let_us_say(value, level, words):
+    assert Clarity(value).level == level
+    assert Clarity(value).absence() == words
+    assert Clarity(value).judgeable == (level in ("clear", "uncertain"))
+
+
+def test_a_clip_is_evidence_whatever_the_clarity():
+    assert evidence([3, 4], 0.2) == "clips 3, 4"
+    assert evidence([], 0.9) == "skill not detected (transcript clear, 0.90)"
+
+
+@pytest.fixture
+def calls(tmp_path):
+    """alice: one clearly heard call and one garbled call, neither with an expected skill."""
+    db = tmp_path / "c.db"
+    with Index(db) as index:
+        clear = add_call(index, [SMALL_TALK, REPLY], date="2026-11-10T09:00:00", name="clear")
+        garbled = add_call(index, [SMALL_TALK, REPLY], date="2026-11-12T09:00:00", name="bad", probability=0.4)
+        rematch(index, stored_rubric(index), 30.0)
+    return db, clear, garbled
+
+
+def test_missed_says_not_detected_on_a_clear_call_and_cannot_judge_on_a_garbled_one(calls):
+    db, clear, garbled = calls
+    with Index(db) as index:
+        on_clear = missed_skills(index, str(clear))
+        on_garbled = missed_skills(index, str(garbled))
+    assert [c.level for c in on_clear.clarity] == ["clear", "clear"]
+    assert "discovery: Open discovery questions: not detected (transcript clear, 0.90)" in missed_text(on_clear)
+    assert [c.value for c in on_garbled.clarity] == [0.4, 0.4] and 0.4 < GARBLED
+    text = missed_text(on_garbled)
+    assert "cannot judge: the transcript is too garbled (0.40)" in text and "not detected" not in text
+    data = json.loads(run("missed", str(garbled), "--db", db, "--json").output)
+    assert {(m["skill"], m["transcript"], m["judgeable"]) for m in data["missed"]} == {
+        ("discovery", "garbled", False),
+        ("next-steps", "garbled", False),
+    }
+
+
+def test_followup_never_calls_a_commitment_unmet_on_garbled_calls_alone(calls):
+    db, _, _ = calls
+    with Index(db) as index:
+        set_focus(index, "alice", "discovery", "2026-11-01")
+        add_commitment(index, "alice", "before the clear call", when="2026-11-09T16:00")
+        add_commitment(index, "alice", "before the garbled call only", when="2026-11-11T16:00")
+        items = {i["text"]: i for i in followup(index, now=parse_moment("2026-11-20T12:00"))}
+    clear, garbled = items["before the clear call"], items["before the garbled call only"]
+    assert (clear["met"], clear["verdict"]) == (False, "not detected")
+    assert (garbled["met"], garbled["verdict"]) == (None, "cannot judge (garbled transcript)")
+    assert [c["transcript"] for c in garbled["calls"]] == ["garbled"]
+    text = followup_text([garbled])
+    assert text.startswith("[CANNOT JUDGE (GARBLED TRANSCRIPT)]")
+    assert "call 2 2026-11-12T09:00:00 (within 72 h): cannot judge: the transcript is too garbled (0.40)" in text
