@@ -60,9 +60,11 @@ class Clarity:
         return {"clarity": self.value, "transcript": self.level}
 
 
-def evidence(clip_ids: list[int], clarity: float | None) -> str:
+def evidence(clip_ids: list[int], clarity: float | None, in_rubric_language: bool = True) -> str:
     """One call's answer to "was the skill done?": its clips, or what their absence means."""
     if clip_ids:
         return "clips " + ", ".join(map(str, clip_ids))
+    if not in_rubric_language:
+        return "cannot judge: the call is not in the rubric's language"
     heard = Clarity(clarity)
     return ("skill " if heard.judgeable else "") + heard.absence()

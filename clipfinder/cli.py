@@ -128,7 +128,13 @@ def ingest(
             help="CSV with a path column and rep, account, date, title, channels columns.", show_default=False
         ),
     ] = None,
-    language: Annotated[str, typer.Option(help="Spoken language code.")] = "en",
+    language: Annotated[
+        str,
+        typer.Option(
+            help="Spoken language: a Whisper code (en, de, fr...) or auto. tiny.en knows only en; other "
+            "languages need --model base. A call found to be in another language is flagged, not matched."
+        ),
+    ] = "en",
     force: Annotated[bool, typer.Option("--force", help="Re-transcribe recordings that are already indexed.")] = False,
     rubric: RubricOption = None,
     clip_seconds: ClipSecondsOption = None,
@@ -193,6 +199,12 @@ def ingest(
         typer.echo(f"  FAILED {o.detail}")
     if report.reattributed:
         typer.echo(f"  {report.reattributed} mono calls re-attributed with a voiceprint learnt from stereo calls")
+    for o in report.off_language:
+        typer.echo(f"  not in the rubric's language (indexed, no clips): {o.path}")
+    if not report.language_checked:
+        from .whisper_model import BASE_HINT
+
+        typer.echo(f"  unclear calls were not checked for their language: {BASE_HINT}")
     if report.undiarized:
         from .diarize import INSTALL_HINT
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from .clarity import LEVEL_CLEAR, Clarity
 from .errors import BadInput, NotFound
-from .index import Index
+from .index import IN_RUBRIC_LANGUAGE, Index
 
 FOLLOW_THROUGH = timedelta(hours=72)  # the rep applies the skill on a real call within 72 hours
 CHECK_WITHIN = timedelta(hours=24)  # the manager checks that call's recording within 24 hours
@@ -240,15 +240,15 @@ def followup(index: Index, rep: str | None = None, now: Moment | None = None) ->
     """
     now = now or parse_moment(None)
     out = []
-    calls_of: dict[str, list[tuple[int, str]]] = {}
+    calls_of: dict[str, list[tuple[int, str, int]]] = {}
     for c in commitments(index, rep):
         made = parse_moment(c.date)
         if c.rep not in calls_of:
             calls_of[c.rep] = index.db.execute(
-                "select id, date from calls where rep = ? order by date, id", [c.rep]
+                f"select id, date, {IN_RUBRIC_LANGUAGE} from calls where rep = ? order by date, id", [c.rep]
             ).fetchall()
         calls = []
-        for call_id, call_date in calls_of[c.rep]:
+        for call_id, call_date, in_language in calls_of[c.rep]:
             when = parse_moment(call_date, "call date")
             if not _after(when, made):
                 continue
@@ -265,7 +265,8 @@ def followup(index: Index, rep: str | None = None, now: Moment | None = None) ->
                     "date": call_date,
                     "clip_ids": clip_ids,
                     **heard.to_json(),
-                    "judgeable": heard.judgeable,
+                    "in_rubric_language": bool(in_language),
+                    "judgeable": heard.judgeable and bool(in_language),
                     "within_72h": _within(when, made, FOLLOW_THROUGH),
                     "check_by": (when.at + (CHECK_WITHIN if when.has_time else timedelta(days=2))).isoformat(
                         timespec="minutes"

@@ -37,6 +37,9 @@ from .records import (
 )
 
 DB_ENV = "CLIPFINDER_DB"
+# SQL: a call that was not found to be in another language than its rubric's (Call.off_language);
+# only such calls are matched against the rubric.
+IN_RUBRIC_LANGUAGE = "(language_probability is null or language = coalesce(expected_language, language))"
 DEFAULT_DB = "clipfinder.db"
 
 
@@ -213,6 +216,7 @@ def _m005_confidence(db: sqlite_utils.Database) -> None:
     db.table("matches").add_column("confidence", float)
     db.table("clips").add_column("confidence", float)
     db.table("calls").add_column("language_probability", float)
+    db.table("calls").add_column("expected_language", str)
     # Matches made before sound-alike matching were spelling matches; their confidence comes
     # from the stored words as the matcher computes it now (Match.confidence), and clips are
     # ranked by it as build_clips ranks them (rank = confidence x 100 x centrality).
@@ -231,7 +235,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (2, "skill clips: settings, clips (+FTS and vocabulary), matches", _m002_clips),
     (3, "voices: call attribution, word voices, call voices, rep voice samples", _m003_voices),
     (4, "coaching loop: focus history, commitments, self-scores", _m004_coaching),
-    (5, "match kind and confidence, clip confidence, call language probability", _m005_confidence),
+    (5, "match kind and confidence, clip confidence, call language check", _m005_confidence),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -331,6 +335,8 @@ class Index:
                 else None,
                 "model": transcript.model,
                 "language": transcript.language,
+                "language_probability": transcript.language_probability,
+                "expected_language": transcript.expected_language,
                 "meta_source": meta.source,
                 "ingested_at": _now(),
                 "attribution": transcript.attribution.method,
@@ -711,6 +717,8 @@ class Index:
             attribution=Attribution(
                 data["attribution"] or BY_CHANNEL, data["attribution_confidence"], data["voices"], data["rep_voice"]
             ),
+            language_probability=data["language_probability"],
+            expected_language=data["expected_language"] or data["language"],
         )
 
 

@@ -27,7 +27,7 @@ from .pool import stop_workers
 from .records import NOT_ATTRIBUTED, CallMeta, VoiceSample
 from .rematch import reattribute, rebuild_clips, settle_rubric
 from .transcribe import TranscribeOptions
-from .whisper_model import resolve_model
+from .whisper_model import check_language, language_detector, resolve_model
 from .worker import Job, JobResult, init_process, process
 
 # A rep's voiceprint learns from the rep channel of this many stereo calls; more adds time, not accuracy.
@@ -60,6 +60,10 @@ class IngestReport:
     undiarized: int = 0
     # mono calls whose rep was first guessed, then matched to a voiceprint learnt in this batch
     reattributed: int = 0
+    # calls found to be in another language than the rubric's (indexed, flagged, not matched)
+    off_language: list[Outcome] = field(default_factory=list)
+    # False when no multilingual model was at hand to check the language of unclear calls
+    language_checked: bool = True
 
     def having(self, status: str) -> list[Outcome]:
         return [o for o in self.outcomes if o.status == status]
@@ -164,6 +168,8 @@ def ingest(
         raise BadInput(f"--speakers must be between 1 and 10 (got {speakers})")
     diarize_options = DiarizeOptions(speakers=speakers)
     ref = resolve_model(model, allow_download)
+    language = check_language(language, ref)
+    detector = language_detector(ref)
     entries = read_manifest(manifest) if manifest is not None else None
     active_rubric, seconds = settle_rubric(index, rubric, clip_seconds)
     targets = [Path(p) for p in paths]
@@ -173,7 +179,7 @@ def ingest(
         raise BadInput("nothing to ingest: give one or more files or folders (or --manifest)")
     own_files = [index.path.with_name(index.path.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
     recordings, report_outcomes = find_recordings(targets, exclude=own_files)
-    report = IngestReport(outcomes=report_outcomes)
+    report = IngestReport(outcomes=report_outcomes, language_checked=detector is not None)
     options = TranscribeOptions(language=language)
     threads = max(1, (os.cpu_count() or 1) // workers)
 
@@ -212,6 +218,7 @@ def ingest(
             diarize_options,
             voiceprints[key],
             learn,
+            detector,
         )
         jobs.append((job, meta, audio_s))
 
@@ -230,6 +237,8 @@ def ingest(
                 report.undiarized += 1
             if result.transcript is not None and result.transcript.rep_sample is not None:
                 voices_learnt.add(meta.rep)
+            if result.transcript is not None and result.transcript.off_language:
+                report.off_language.append(outcome)
     # A rep's stereo calls in this batch may have given them a voiceprint after their mono calls
     # (of this batch or an earlier one) were attributed by a guess: decide those again now
     # (stored voices, no audio work).
@@ -346,4 +355,7 @@ def _store(result: JobResult, meta: CallMeta, audio_s: float | None, index: Inde
     if attribution.method == NOT_ATTRIBUTED:
         speakers = f" (speakers unknown: {INSTALL_HINT})"
     detail = f"call {call_id}, {result.transcript.layout}{speakers}, talk ratio {shown}, {len(result.clips)} clips"
+    if result.transcript.off_language:
+        t = result.transcript
+        detail += f"; NOT {t.expected_language}: sounds like {t.language} ({t.language_probability:.2f}), not matched"
     return Outcome(result.path, INDEXED, detail, call_id, result.transcript.duration_s)

@@ -66,7 +66,7 @@ def _followup_lines(item: dict[str, Any] | None) -> list[str]:
         verdict += ": the skill showed up on a call within 72 hours"
     lines = [f'"{item["text"]}" ({item["skill"]}, {item["date"]}): {verdict}.']
     for call in item["calls"]:
-        shown = evidence(call["clip_ids"], call["clarity"])
+        shown = evidence(call["clip_ids"], call["clarity"], call["in_rubric_language"])
         window = "within 72 h" if call["within_72h"] else "after the 72 h window"
         lines.append(f"call {call['call_id']} on {call['date']} ({window}): {shown}")
     if item["no_call_in_window"]:

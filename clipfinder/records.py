@@ -115,8 +115,18 @@ class Transcript:
     layout: str  # "stereo" (one role per channel) or "mono"
     segments: tuple[Segment, ...]
     model: str
-    language: str
+    language: str  # the language detected (or the one asked for, when nothing was checked)
     attribution: Attribution = Attribution()
+    # probability of `language` when it was detected (None: not checked, see whisper_model.py)
+    language_probability: float | None = None
+    # the language the rubric is written in (and the model was asked for): a call found to be in
+    # another one is indexed and flagged, and not matched against the rubric
+    expected_language: str = "en"
+
+    @property
+    def off_language(self) -> bool:
+        return self.language_probability is not None and self.language != self.expected_language
+
     # mono, diarized: one sample per voice, in voice order (kept so roles can be re-decided later)
     voices: tuple[VoiceSample, ...] = ()
     # mono, diarized: (start, end, voice) of all speech heard, including speech the model did
@@ -165,3 +175,10 @@ class Call:
     language: str
     ingested_at: str
     attribution: Attribution = Attribution()
+    language_probability: float | None = None
+    expected_language: str = "en"
+
+    @property
+    def off_language(self) -> bool:
+        """True when the call was found to be in another language than the rubric's."""
+        return self.language_probability is not None and self.language != self.expected_language

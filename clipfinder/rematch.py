@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .clips import DEFAULT_CLIP_SECONDS, Clip, build_clips
 from .errors import BadInput
-from .index import Index
+from .index import IN_RUBRIC_LANGUAGE, Index
 from .matching import Matcher
 from .metrics import compute_metrics
 from .pool import stop_workers
@@ -96,7 +96,7 @@ def rematch(
 ) -> RematchReport:
     """Recompute every call's matches and clips from its stored words and swap them in atomically."""
     started = time.monotonic()
-    calls = index.db.execute("select id, duration_s from calls order by id").fetchall()
+    calls = index.db.execute(f"select id, duration_s from calls where {IN_RUBRIC_LANGUAGE} order by id").fetchall()
     with index.db.atomic():
         changed = reattribute(index)
         new = _clips_of(index, rubric, calls, clip_seconds, progress, uncommitted=set(changed))
@@ -154,7 +154,9 @@ def rebuild_clips(index: Index, call_ids: list[int]) -> None:
     if not call_ids:
         return
     marks = ", ".join("?" * len(call_ids))
-    calls = index.db.execute(f"select id, duration_s from calls where id in ({marks}) order by id", call_ids).fetchall()
+    calls = index.db.execute(
+        f"select id, duration_s from calls where id in ({marks}) and {IN_RUBRIC_LANGUAGE} order by id", call_ids
+    ).fetchall()
     index.replace_clips(_clips_of(index, stored_rubric(index), calls, stored_clip_seconds(index)))
 
 

@@ -23,7 +23,8 @@ ESTIMATED_WORD_S = 0.3
 class TranscribeOptions:
     """How the model is run. The defaults are what `clipfinder ingest` uses.
 
-    language: the spoken language ("en" for the English-only default model).
+    language: the spoken language ("en" for the English-only default model), or "auto" to
+        have a multilingual model detect it.
     beam_size: beam search width; 5 is faster-whisper's default and what the quality
         figures in docs/evaluation.md were measured with.
     vad_filter: skip non-speech with faster-whisper's bundled Silero VAD, so the silent half
@@ -39,7 +40,7 @@ class TranscribeOptions:
     def model_kwargs(self) -> dict[str, Any]:
         """The arguments `WhisperModel.transcribe` gets (the bench's bare baseline uses them too)."""
         return {
-            "language": self.language,
+            "language": None if self.language == "auto" else self.language,
             "beam_size": self.beam_size,
             "word_timestamps": True,
             "vad_filter": self.vad_filter,
@@ -109,3 +110,9 @@ def _finite(value: Any) -> TypeGuard[float]:
 
 def _clamp(value: float, low: float, high: float) -> float:
     return min(max(float(value), low), high)
+
+
+def detect_language(model: WhisperModel, samples: np.ndarray) -> tuple[str, float, dict[str, float]]:
+    """The language most likely spoken in the first 30 s of speech: (code, its probability, all)."""
+    language, probability, everything = model.detect_language(samples, vad_filter=True)
+    return language, round(float(probability), 3), {code: float(p) for code, p in everything}

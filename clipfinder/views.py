@@ -60,6 +60,9 @@ def calls_json(index: Index, found: list[Call]) -> list[dict[str, Any]]:
                 "voices": c.attribution.voices,
                 "talk_ratio": m.talk_ratio,
                 "model": c.model,
+                "language": c.language,
+                "language_probability": c.language_probability,
+                "off_language": c.off_language,
                 "sha256": c.sha256,
                 "ingested_at": c.ingested_at,
             }
@@ -77,13 +80,19 @@ def calls_table(index: Index, found: list[Call]) -> str:
             c.rep,
             c.account or "-",
             clock(c.duration_s, hours=False),
-            c.layout if c.layout == "stereo" else f"mono, {c.attribution.describe()}",
+            (c.layout if c.layout == "stereo" else f"mono, {c.attribution.describe()}") + _language_note(c),
             pct(index.metrics(c.id).talk_ratio) + ("?" if c.attribution.uncertain and c.layout == "mono" else ""),
             short_path(c.path),
         )
         for c in found
     ]
     return table(("id", "date", "rep", "account", "length", "audio", "rep talk", "path"), rows)
+
+
+def _language_note(call: Call) -> str:
+    if not call.off_language:
+        return ""
+    return f"; NOT {call.expected_language} ({call.language} {call.language_probability:.2f})"
 
 
 def stats_table(items: list[dict[str, Any]], reps: list[dict[str, Any]]) -> str:
@@ -138,6 +147,9 @@ def stats_table(items: list[dict[str, Any]], reps: list[dict[str, Any]]) -> str:
     )
     low, high = ANCHOR_DISCOVERY_QUESTIONS
     talk = ANCHOR_TALK_RATIO
+    other = [f"{i['call_id']} ({i['language']} {i['language_probability']:.2f})" for i in items if i["off_language"]]
+    if other:
+        per_call += "\nNot in the rubric's language (no clips): call " + ", ".join(other)
     return (
         f"{per_call}\n\nAverages per rep (* calls with known speakers / all calls)\n{per_rep}\n\n"
         f"Anchors (Gong Labs): rep talk {talk * 100:.0f}:{100 - talk * 100:.0f} talk:listen; "
@@ -214,7 +226,9 @@ def missed_text(report: MissedReport) -> str:
     c = report.call
     when = c.date[:16].replace("T", " ")
     head = f"Call {c.id}: {c.rep}, {c.account or 'no account'}, {when}, {clock(c.duration_s, hours=False)}"
-    if report.missed:
+    if c.off_language:
+        body = f"Not matched against the rubric: the call is not in {c.expected_language}{_language_note(c)}"
+    elif report.missed:
         lines = [f"  {s.id}: {s.name}: {c.absence()}" for s, c in zip(report.missed, report.clarity)]
         body = "Expected skills not found:\n" + "\n".join(lines)
     else:
@@ -246,7 +260,7 @@ def followup_text(items: list[dict[str, Any]]) -> str:
     for item in items:
         out.append(f"[{item['verdict'].upper()}] {item['rep']}, {item['date']}, {item['skill']}: {item['text']}")
         for call in item["calls"]:
-            shown = evidence(call["clip_ids"], call["clarity"])
+            shown = evidence(call["clip_ids"], call["clarity"], call["in_rubric_language"])
             window = "within 72 h" if call["within_72h"] else "after 72 h"
             out.append(f"    call {call['call_id']} {call['date']} ({window}): {shown}; check by {call['check_by']}")
         if item["no_call_in_window"]:

@@ -16,15 +16,16 @@ import numpy as np
 
 from . import diarize
 from .audio import SAMPLE_RATE, decode
+from .clarity import CLEAR
 from .clips import Clip, build_clips
 from .errors import BadAudio, ClipfinderError
 from .matching import Matcher
 from .metrics import compute_metrics
 from .records import NOT_ATTRIBUTED, REP, Attribution, Metrics, Segment, Transcript, VoiceSample, Word
 from .rubric import Rubric
-from .speakers import choose_rep, plan_channels, role_speech, with_roles
-from .transcribe import TranscribeOptions, transcribe_channel
-from .whisper_model import ModelRef, load_model
+from .speakers import ChannelPlan, choose_rep, plan_channels, role_speech, with_roles
+from .transcribe import TranscribeOptions, detect_language, transcribe_channel
+from .whisper_model import AUTO, ModelRef, load_model
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Job:
     diarize: diarize.DiarizeOptions = diarize.DiarizeOptions()
     voiceprint: VoiceSample | None = None  # the rep's, if enrolled, for mono calls
     learn_rep_voice: bool = False  # stereo: add the rep channel's voice to the rep's voiceprint
+    detector: ModelRef | None = None  # a multilingual model to check the spoken language with
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ def process(job: Job) -> JobResult:
         words = transcript.words
         speech = role_speech(transcript.speech, transcript.attribution.rep_voice)
         metrics = compute_metrics(words, list(transcript.segments), transcript.duration_s, speech)
-        matches = matcher_for(job.rubric).match(words)
+        # a call in another language is not matched against the rubric as if it were in its own
+        matches = [] if transcript.off_language else matcher_for(job.rubric).match(words)
         clips = build_clips(matches, words, transcript.duration_s, job.clip_seconds)
         return JobResult(job.path, job.sha256, transcript, metrics, tuple(clips))
     except ClipfinderError as exc:
@@ -87,12 +90,23 @@ def transcribe_recording(job: Job) -> Transcript:
     duration = len(channels[0]) / SAMPLE_RATE
     layout, plans = plan_channels(channels, job.channels)
     model = load_model(job.model, job.cpu_threads)
+    options = job.options
+    expected = "en" if options.language == AUTO else options.language
+    language, probability = expected, None
+    if options.language == AUTO:
+        language, probability, _ = detect_language(model, _sample(plans))
+        options = replace(options, language=language)
     segments = []
     for plan in plans:
-        segments.extend(transcribe_channel(model, plan.samples, plan.speaker, plan.channel, job.options))
+        segments.extend(transcribe_channel(model, plan.samples, plan.speaker, plan.channel, options))
     if not any(s.words for s in segments):
         raise BadAudio(f"{path}: no speech found in the recording ({duration:.1f} s of audio)")
     segments.sort(key=lambda s: (s.start, s.end))
+    heard = [w.probability for s in segments for w in s.words]
+    # A clearly heard call is in the model's language (an English-only model hears another
+    # language as unsure English); anything less clear is checked with a multilingual model.
+    if probability is None and job.detector is not None and sum(heard) / len(heard) < CLEAR:
+        language, probability, _ = detect_language(load_model(job.detector, job.cpu_threads), _sample(plans))
     transcript = Transcript(
         path=job.path,
         sha256=job.sha256,
@@ -100,7 +114,9 @@ def transcribe_recording(job: Job) -> Transcript:
         layout=layout,
         segments=tuple(segments),
         model=job.model.label,
-        language=job.options.language,
+        language=language,
+        language_probability=probability,
+        expected_language=expected,
     )
     if layout == "stereo" and not job.learn_rep_voice:
         return transcript
@@ -112,6 +128,13 @@ def transcribe_recording(job: Job) -> Transcript:
         return attribute_mono(transcript, plans[0].samples, job.diarize, job.voiceprint)
     rep_plan = next(p for p in plans if p.speaker == REP)
     return replace(transcript, rep_sample=channel_voice(rep_plan.samples, transcript.words, REP))
+
+
+def _sample(plans: list[ChannelPlan]) -> np.ndarray:
+    """All channels mixed: the speech the language check listens to."""
+    if len(plans) == 1:
+        return plans[0].samples
+    return np.mean([p.samples for p in plans], axis=0).astype(np.float32)
 
 
 def attribute_mono(
