@@ -41,6 +41,7 @@ eval: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[eval]'
 	$(BIN)/python scripts/eval.py
 	$(BIN)/python scripts/eval_diarize.py
+	$(BIN)/python scripts/eval_models.py
 
 # Needs espeak-ng and sox (apt-get install espeak-ng sox); the outputs are committed.
 fixtures: $(STAMP)

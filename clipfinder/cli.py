@@ -444,7 +444,10 @@ def missed(
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The rubric's expected skills that never came up on a call, and when the prospect last spoke.
+    """The rubric's expected skills not detected on a call, and when the prospect last spoke.
+
+    Each is "not detected" with how clearly the words were heard (the model's mean word
+    probability), or "cannot judge" when the transcript is too garbled to tell.
 
     Example: clipfinder missed 3
     """

@@ -30,12 +30,16 @@ class TranscribeOptions:
     vad_filter: skip non-speech with faster-whisper's bundled Silero VAD, so the silent half
         of a stereo channel costs almost nothing and the model does not invent words in it.
     min_silence_ms: silence (ms) that splits speech chunks in the VAD.
+    hotwords: words to bias decoding towards (faster-whisper's hotwords prompt). Measured with
+        the rubric's phrases and not used by default: it found no more skill moments and lost
+        words elsewhere (docs/evaluation.md).
     """
 
     language: str = "en"
     beam_size: int = 5
     vad_filter: bool = True
     min_silence_ms: int = 500
+    hotwords: str | None = None
 
     def model_kwargs(self) -> dict[str, Any]:
         """The arguments `WhisperModel.transcribe` gets (the bench's bare baseline uses them too)."""
@@ -46,6 +50,7 @@ class TranscribeOptions:
             "vad_filter": self.vad_filter,
             "vad_parameters": {"min_silence_duration_ms": self.min_silence_ms},
             "condition_on_previous_text": False,
+            **({"hotwords": self.hotwords} if self.hotwords else {}),
         }
 
 

@@ -17,9 +17,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 AUDIO = ROOT.parent / "shared" / "audio"
+SUPPORT_RUBRIC = ROOT / "scripts" / "eval_rubric_support.toml"
 
 from clipfinder import Index, ingest  # noqa: E402
 from clipfinder.audio import decode  # noqa: E402
+from clipfinder.rubric import Rubric  # noqa: E402
 from clipfinder.transcribe import transcribe_channel  # noqa: E402
 from clipfinder.whisper_model import load_model, resolve_model  # noqa: E402
 from tests.audio_helpers import write_wav  # noqa: E402
@@ -67,9 +69,8 @@ def srt_text(path: Path) -> str:
     return " ".join(lines)
 
 
-def report_wer() -> None:
-    print("## Word error rate, default model (tiny.en), beam 5, VAD on")
-    print(f"{'file':48} {'words':>6} {'WER':>6}")
+def wer_files() -> list[tuple[str, str, np.ndarray]]:
+    """(name, reference text, 16 kHz samples) of every real recording with a word transcript."""
     rows: list[tuple[str, str, np.ndarray]] = []
     jfk = AUDIO / "jfk_inaugural_11s"
     if jfk.exists():
@@ -96,6 +97,13 @@ def report_wer() -> None:
                 decode(call / "Call01.wav")[0],
             )
         )
+    return rows
+
+
+def report_wer() -> None:
+    print("## Word error rate, default model (tiny.en), beam 5, VAD on")
+    print(f"{'file':48} {'words':>6} {'WER':>6}")
+    rows = wer_files()
     for name, ref, samples in rows:
         print(f"{name:48} {len(normalise(ref).split()):6d} {wer(ref, transcribe_text(samples)):6.1%}")
     if not rows:
@@ -152,18 +160,9 @@ def report_matching_on_a_phone_call() -> None:
         return
     from clipfinder.rubric import load_rubric, normalise_words
 
-    rubric_path = ROOT / "scripts" / "eval_rubric_support.toml"
-    rubric = load_rubric(rubric_path)
-    truth = []  # (skill, start, end): a rubric phrase really said in that line
-    for block in (call / "Call01.srt").read_text(encoding="utf-8").split("\n\n"):
-        lines = [x for x in block.strip().splitlines() if x.strip()]
-        if len(lines) < 3 or "-->" not in lines[1]:
-            continue
-        start, end = (_srt_seconds(t) for t in lines[1].split(" --> "))
-        said = " " + " ".join(normalise_words(" ".join(lines[2:]))) + " "
-        for skill in rubric.skills:
-            if any(" " + " ".join(normalise_words(p)) + " " in said for p in skill.phrases):
-                truth.append((skill.id, start, end))
+    rubric = load_rubric(SUPPORT_RUBRIC)
+    truth = callytics_truth(rubric)
+    rubric_path = SUPPORT_RUBRIC
     with tempfile.TemporaryDirectory() as tmp, Index(Path(tmp) / "eval.db") as index:
         ingest([call / "Call01.wav"], index, rubric=rubric_path, workers=1)
         (c,) = index.calls()
@@ -186,6 +185,23 @@ def report_matching_on_a_phone_call() -> None:
         hit = [t for t in truth if any(m[0] == t[0] and m[1] < t[2] + 1 and m[2] > t[1] - 1 for m in found)]
         false = [m for m in found if not any(m[0] == t[0] and m[1] < t[2] + 1 and m[2] > t[1] - 1 for t in truth)]
         print(f"{name:34} {len(hit):6d} {len(truth) - len(hit):7d} {len(false):6d}")
+
+
+def callytics_truth(rubric: Rubric) -> list[tuple[str, float, float]]:
+    """(skill, start, end) of each rubric phrase really said on the Callytics call (its SRT)."""
+    from clipfinder.rubric import normalise_words
+
+    truth = []
+    for block in (AUDIO / "callytics_cs_call_8k" / "Call01.srt").read_text(encoding="utf-8").split("\n\n"):
+        lines = [x for x in block.strip().splitlines() if x.strip()]
+        if len(lines) < 3 or "-->" not in lines[1]:
+            continue
+        start, end = (_srt_seconds(t) for t in lines[1].split(" --> "))
+        said = " " + " ".join(normalise_words(" ".join(lines[2:]))) + " "
+        for skill in rubric.skills:
+            if any(" " + " ".join(normalise_words(p)) + " " in said for p in skill.phrases):
+                truth.append((skill.id, start, end))
+    return truth
 
 
 def _srt_seconds(stamp: str) -> float:
