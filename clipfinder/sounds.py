@@ -9,15 +9,18 @@ compared with runs of transcript words as one string of sounds, across word boun
 distance. docs/rubric.md has the rules and their measured effect.
 
 Guards keep near misses that change the meaning out:
+- the model must have doubted some word of the run that is not the phrase's own (DOUBTFUL);
 - every phrase word that has a sound must keep at least half of it in the alignment, so a
   dropped "me" fails "walk me through" ("walk through the pricing" is not discovery);
 - a phrase and the words it matches must hold the same negations ("we do have budget" is never
   "we do not have budget");
+- a run repeating a word is a decoding loop, not speech;
 - phrases with fewer than MIN_SOUNDS sounds are left to spelling, where a one-sound slip would
   be a different word.
 
-Speed: candidates come from sound trigrams the phrase shares with the call (a dictionary lookup
-per trigram), and only those are aligned, with rapidfuzz's C edit distance.
+Speed: candidates come from the sound bigrams each phrase shares with the call, counted per
+alignment diagonal with numpy (the q-gram lemma bounds how few a real match can share); only
+runs that pass the count and hold a doubted word are aligned, with rapidfuzz's C edit distance.
 """
 
 from __future__ import annotations

@@ -227,7 +227,10 @@ def missed_text(report: MissedReport) -> str:
     when = c.date[:16].replace("T", " ")
     head = f"Call {c.id}: {c.rep}, {c.account or 'no account'}, {when}, {clock(c.duration_s, hours=False)}"
     if c.off_language:
-        body = f"Not matched against the rubric: the call is not in {c.expected_language}{_language_note(c)}"
+        body = (
+            f"Not matched against the rubric: the call does not sound like {c.expected_language} "
+            f"(the language check heard {c.language}, {c.language_probability:.2f})"
+        )
     elif report.missed:
         lines = [f"  {s.id}: {s.name}: {c.absence()}" for s, c in zip(report.missed, report.clarity)]
         body = "Expected skills not found:\n" + "\n".join(lines)

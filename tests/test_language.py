@@ -59,7 +59,7 @@ def test_a_german_call_is_flagged_and_not_matched_while_english_calls_are(tmp_pa
         assert not calls["bob"].off_language
         assert index.db.execute("select count(*) from clips where call_id = ?", [calls["bob"].id]).fetchone()[0] > 0
         assert "NOT en" in calls_table(index, [german])
-        assert "Not matched against the rubric: the call is not in en" in missed_text(
+        assert "Not matched against the rubric: the call does not sound like en" in missed_text(
             missed_skills(index, str(german.id))
         )
         # a rematch (new rubric, new voiceprint) never matches it either
