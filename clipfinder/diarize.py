@@ -26,7 +26,7 @@ import numpy as np
 from .audio import SAMPLE_RATE
 from .errors import DiarizeMissing
 from .metrics import merged_spans
-from .records import Word
+from .records import VoiceSample, Word
 
 FRAME_S = 0.01  # one mel frame every 10 ms (the encoder's features)
 WINDOW_FRAMES = 160  # 1.6 s: the encoder was trained on partial utterances of this length
@@ -37,6 +37,13 @@ MIN_VOICE_SHARE = 0.02  # a voice holds at least this share of a call's speech w
 # `cluster`); 2, 4 and 6 agreed equally well with the truth on the real calls and fixtures.
 SPARE_GROUPS = 4
 REFINE_ROUNDS = 20  # nearest-voice passes; a call's windows settle in 2-5
+# `separability`: a voice heard for less than this (word time) has a mean embedding from one or
+# two independent 1.6 s windows, so its distance from the others is discounted in proportion.
+EVIDENCE_S = 3.0
+# Below this separability a call's talk ratio is not reported ("voices not distinguishable").
+# Measured (docs/diarization.md): two real speakers 0.167-0.38 (the closest, AMI dev00, 0.18);
+# one speaker split in two 0.07-0.15.
+MIN_SEPARABILITY = 0.16
 TARGET_DBFS = -30.0  # loudness the encoder's training audio was normalised to
 UNHEARD_MIN_S = 0.2  # shorter untranscribed VAD speech is left out of talk time (clicks, breaths)
 INSTALL_HINT = "pip install 'clipfinder[diarize]'"
@@ -448,6 +455,25 @@ def diarize(samples: np.ndarray, words: Sequence[Word], options: DiarizeOptions 
         voices=tuple(Voice(remap[c], voices[c], round(float(seconds[c]), 3)) for c in kept),
         speech=heard,
     )
+
+
+def separability(voices: Sequence[Voice | VoiceSample]) -> float:
+    """How confidently a diarized call's voices can be told apart, for its least separable pair:
+    the cosine distance between the two voices, discounted when the smaller holds under
+    EVIDENCE_S of speech.
+
+    0 for a call with one voice. Under MIN_SEPARABILITY the split between voices is not trusted
+    (one speaker cut in two, or a voice heard too briefly), so the talk ratio should not be
+    reported. Works on stored voices too (`Transcript.voices`), without re-diarizing.
+    """
+    embeddings = [np.asarray(v.embedding, dtype=np.float32) for v in voices]
+    scores = [
+        max(0.0, 1.0 - float(embeddings[i] @ embeddings[j]))
+        * min(1.0, min(voices[i].seconds, voices[j].seconds) / EVIDENCE_S)
+        for i in range(len(voices))
+        for j in range(i + 1, len(voices))
+    ]
+    return round(min(scores, default=0.0), 3)
 
 
 def untranscribed(

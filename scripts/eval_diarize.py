@@ -209,7 +209,7 @@ def report_real() -> None:
     print("## Diarization on real speech (DER: pyannote.metrics, 0.25 s collar each side, overlap scored)")
     print(
         f"{'file':34} {'spk':>5} {'DER':>6} {'miss':>5} {'FA':>5} {'conf':>5} {'words DER':>9} {'base DER':>8}"
-        f" {'base conf':>9} {'talk err':>8} {'|w|/|o|':>9} {'by print':>10} {'guess':>6} {'transcr s':>9} {'diar s':>6}"
+        f" {'base conf':>9} {'talk err':>8} {'|w|/|o|':>9} {'by print':>10} {'guess':>6} {'sep':>5} {'transcr s':>9} {'diar s':>6}"
     )
     ders, ders_words, bases, talk_errors, words_errors, oracle_errors = [], [], [], [], [], []
     for case in cases():
@@ -257,7 +257,8 @@ def report_real() -> None:
         print(
             f"{case['name']:34} {true_count}/{len(attributed.voices):<3} {ours['der']:6.1%} {ours['miss']:5.1%}"
             f" {ours['fa']:5.1%} {ours['confusion']:5.1%} {ours_words['der']:9.1%} {base['der']:8.1%}"
-            f" {base['confusion']:9.1%} {talk:>8} {talk_w:>9} {by_print:>10} {guess:>6} {transcribe_s:9.1f}"
+            f" {base['confusion']:9.1%} {talk:>8} {talk_w:>9} {by_print:>10} {guess:>6}"
+            f" {diarize.separability(attributed.voices):5.2f} {transcribe_s:9.1f}"
             f" {diarize_s:6.2f}"
         )
     if ders:
@@ -275,7 +276,8 @@ def report_real() -> None:
     print("talk err = clipfinder's rep talk ratio - the truth's rep share (rep found by voiceprint);")
     print("|w|/|o| = that error measured on words alone / on words given their true speakers (the floor set by")
     print("what the model transcribed); by print = rep voice found by the voiceprint (confidence);")
-    print("guess = rep voice found by the first-turn guess instead.")
+    print("guess = rep voice found by the first-turn guess instead; sep = diarize.separability of the voices")
+    print(f"(the talk ratio is not to be reported under {diarize.MIN_SEPARABILITY}).")
 
 
 def _in_turns(truth: Turns, speaker: str, word: Word) -> bool:
@@ -298,7 +300,7 @@ def report_fixtures() -> None:
     """Word-level attribution on the synthetic fixtures, every call mixed down to one channel."""
     model = load_model(resolve_model(None), 0)
     print("\n## Word-level speaker attribution on the synthetic fixtures mixed to mono (no voiceprint)")
-    print(f"{'call':22} {'words':>6} {'right':>6} {'share':>7} {'talk err':>8}")
+    print(f"{'call':22} {'words':>6} {'right':>6} {'share':>7} {'talk err':>8} {'sep':>5}")
     total = right = 0
     for path in sorted((ROOT / "fixtures" / "calls").rglob("*.*")):
         if path.suffix == ".json":
@@ -316,6 +318,7 @@ def report_fixtures() -> None:
         total, right = total + len(words), right + ok
         print(
             f"{path.stem:22} {len(words):6d} {ok:6d} {ok / len(words):7.1%} {(ratio - truth['talk_ratio']) * 100:+7.1f}pt"
+            f" {diarize.separability(attributed.voices):5.2f}"
         )
     print(f"{'all':22} {total:6d} {right:6d} {right / total:7.1%}")
 

@@ -5,14 +5,17 @@ import pytest
 
 from clipfinder import diarize
 from clipfinder.diarize import (
+    MIN_SEPARABILITY,
     DiarizeOptions,
+    Voice,
     assign_words,
     cluster,
     estimate_speakers,
+    separability,
     speech_regions,
     speech_windows,
 )
-from clipfinder.records import Word
+from clipfinder.records import VoiceSample, Word
 
 from .conftest import SHARED_AUDIO
 
@@ -102,6 +105,28 @@ def test_a_few_unusual_windows_of_one_speaker_do_not_take_the_other_voice(seed):
         assert list(labels) == [0] * 20 + [1] * 8
 
 
+def _voice(direction, seconds):
+    return Voice(0, direction.astype(np.float32), seconds)
+
+
+def test_separability_is_the_distance_between_voices_discounted_for_little_speech():
+    rng = np.random.default_rng(5)
+    a = _unit(np.abs(rng.standard_normal(256)))
+    far = _unit(a + 0.9 * _unit(rng.standard_normal(256)))  # about 0.3 apart, as two real speakers
+    near = _unit(a + 0.3 * _unit(rng.standard_normal(256)))  # about 0.05: one speaker cut in two
+    apart = separability([_voice(a, 20.0), _voice(far, 10.0)])
+    assert apart == pytest.approx(1 - float(a @ far), abs=1e-3) and apart >= MIN_SEPARABILITY
+    assert separability([_voice(a, 20.0), _voice(near, 10.0)]) < MIN_SEPARABILITY
+    # the same distant voice heard for half of EVIDENCE_S counts half
+    brief = separability([_voice(a, 20.0), _voice(far, diarize.EVIDENCE_S / 2)])
+    assert brief == pytest.approx(apart / 2, abs=1e-3)
+    # the least separable pair decides; stored voices work as well; one voice has nothing to tell apart
+    assert separability([_voice(a, 20.0), _voice(far, 10.0), _voice(near, 10.0)]) < MIN_SEPARABILITY
+    stored = [VoiceSample.of(a, 20.0), VoiceSample.of(far, 10.0)]
+    assert separability(stored) == apart
+    assert separability([_voice(a, 20.0)]) == 0.0
+
+
 def test_viterbi_keeps_a_turn_through_one_doubtful_word_but_changes_after_a_pause():
     words = spoken(*[(i * 0.3, i * 0.3 + 0.25) for i in range(6)], (4.0, 4.3), (4.35, 4.6))
     scores = np.array(
@@ -156,6 +181,19 @@ def test_the_encoder_loads_from_the_installed_package_and_tells_voices_apart():
     assert float(np.mean(prospect @ prospect_print)) > float(np.mean(prospect @ rep_print)) + 0.1
 
 
+def test_fixture_voices_are_separable_when_mixed_to_one_channel():
+    """bob's rep and prospect, mixed down to mono with word timings from the script."""
+    from clipfinder.audio import decode
+
+    from .conftest import CALLS, truth
+
+    left, right = decode(CALLS / "bob" / "initech-followup.flac")
+    words = _words_in(truth("initech-followup")["lines"], "start", "end", "speaker")
+    found = diarize.diarize((left + right) / 2, [w for w, _ in words])
+    assert _agreement(found.labels, [who for _, who in words]) >= 0.95
+    assert separability(found.voices) >= MIN_SEPARABILITY
+
+
 def _words_in(turns, start, end, who, step=0.35, trim=0.0):
     """Hand-built words every `step` s inside each truth turn (each `trim` s short at both ends,
     as another transcription's looser or tighter word edges), with the turn's speaker."""
@@ -202,6 +240,7 @@ def test_real_two_speaker_meetings_keep_both_voices_whatever_the_word_edges(name
     found = diarize.diarize(samples, [w for w, _ in words])
     assert len(found.voices) == 2
     assert _agreement(found.labels, [who for _, who in words]) >= 0.85
+    assert separability(found.voices) >= MIN_SEPARABILITY
 
 
 def test_missing_extra_is_a_clear_error(monkeypatch):
