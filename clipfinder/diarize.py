@@ -40,10 +40,6 @@ REFINE_ROUNDS = 20  # nearest-voice passes; a call's windows settle in 2-5
 # `separability`: a voice heard for less than this (word time) has a mean embedding from one or
 # two independent 1.6 s windows, so its distance from the others is discounted in proportion.
 EVIDENCE_S = 3.0
-# Below this separability a call's talk ratio is not reported ("voices not distinguishable").
-# Measured (docs/diarization.md): two real speakers 0.167-0.38 (the closest, AMI dev00, 0.18);
-# one speaker split in two 0.07-0.15.
-MIN_SEPARABILITY = 0.16
 TARGET_DBFS = -30.0  # loudness the encoder's training audio was normalised to
 UNHEARD_MIN_S = 0.2  # shorter untranscribed VAD speech is left out of talk time (clicks, breaths)
 INSTALL_HINT = "pip install 'clipfinder[diarize]'"

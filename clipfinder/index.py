@@ -217,6 +217,7 @@ def _m005_confidence(db: sqlite_utils.Database) -> None:
     db.table("clips").add_column("confidence", float)
     db.table("calls").add_column("language_probability", float)
     db.table("calls").add_column("expected_language", str)
+    db.table("calls").add_column("separability", float)
     # Matches made before sound-alike matching were spelling matches; their confidence comes
     # from the stored words as the matcher computes it now (Match.confidence), and clips are
     # ranked by it as build_clips ranks them (rank = confidence x 100 x centrality).
@@ -235,7 +236,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (2, "skill clips: settings, clips (+FTS and vocabulary), matches", _m002_clips),
     (3, "voices: call attribution, word voices, call voices, rep voice samples", _m003_voices),
     (4, "coaching loop: focus history, commitments, self-scores", _m004_coaching),
-    (5, "match kind and confidence, clip confidence, call language check", _m005_confidence),
+    (5, "match kind and confidence, clip confidence, call language check, voice separability", _m005_confidence),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -341,6 +342,7 @@ class Index:
                 "ingested_at": _now(),
                 "attribution": transcript.attribution.method,
                 "attribution_confidence": transcript.attribution.confidence,
+                "separability": transcript.attribution.separability,
                 "voices": transcript.attribution.voices,
                 "rep_voice": transcript.attribution.rep_voice,
             }
@@ -405,8 +407,16 @@ class Index:
             self._write_transcript(call_id, segments)
             self.db.table("metrics").insert(_metrics_row(call_id, metrics))
             self.db.execute(
-                "update calls set attribution = ?, attribution_confidence = ?, voices = ?, rep_voice = ? where id = ?",
-                [attribution.method, attribution.confidence, attribution.voices, attribution.rep_voice, call_id],
+                "update calls set attribution = ?, attribution_confidence = ?, voices = ?, rep_voice = ?, "
+                "separability = ? where id = ?",
+                [
+                    attribution.method,
+                    attribution.confidence,
+                    attribution.voices,
+                    attribution.rep_voice,
+                    attribution.separability,
+                    call_id,
+                ],
             )
 
     def add_voice_sample(self, rep: str, sample: VoiceSample, source: str) -> int:
@@ -715,7 +725,11 @@ class Index:
             language=data["language"],
             ingested_at=data["ingested_at"],
             attribution=Attribution(
-                data["attribution"] or BY_CHANNEL, data["attribution_confidence"], data["voices"], data["rep_voice"]
+                data["attribution"] or BY_CHANNEL,
+                data["attribution_confidence"],
+                data["voices"],
+                data["rep_voice"],
+                data["separability"],
             ),
             language_probability=data["language_probability"],
             expected_language=data["expected_language"] or data["language"],

@@ -56,11 +56,13 @@ def compute_metrics(
     segments: list[Segment],
     duration_s: float,
     speech: Sequence[tuple[float, float, str]] = (),
+    roles_trusted: bool = True,
 ) -> Metrics:
     """All talk metrics of a call. Roles that are not known give None, never a made-up number.
 
     `speech` is (start, end, role) of all speech heard on a diarized mono call, including speech
     the model did not transcribe; when given, talk time comes from it instead of the words.
+    `roles_trusted` False (a mono call whose voices sound alike) leaves the talk ratio None.
     """
     known = any(w.speaker in ROLES for w in words)
     if not known:
@@ -84,7 +86,7 @@ def compute_metrics(
     minutes = duration_s / 60
     return Metrics(
         talk_seconds={role: round(talk[role], 3) for role in ROLES},
-        talk_ratio=round(talk[REP] / both, 4) if both > 0 else None,
+        talk_ratio=round(talk[REP] / both, 4) if both > 0 and roles_trusted else None,
         longest_monologue_s={role: round(longest_monologue(all_turns, role), 3) for role in ROLES},
         questions={role: _questions(segments, role) for role in ROLES},
         speaker_switches=switches,

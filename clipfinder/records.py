@@ -62,6 +62,10 @@ BY_FIRST_TURN = "first-turn"  # mono, no voiceprint: the first voice to hold a t
 NOT_ATTRIBUTED = "none"  # mono without the diarize extra: speaker unknown
 # Below this confidence a voiceprint attribution is shown as uncertain, like a guess.
 CONFIDENT = 0.5
+# Below this separability (diarize.separability) a mono call's voices are not told apart with
+# confidence: its talk ratio is not reported ("voices alike"). Measured (docs/diarization.md):
+# two real speakers 0.167-0.38 (the closest, AMI dev00, 0.18); one speaker split in two 0.07-0.15.
+MIN_SEPARABILITY = 0.16
 
 
 @dataclass(frozen=True)
@@ -72,16 +76,26 @@ class Attribution:
     confidence: float | None = None
     voices: int | None = None
     rep_voice: int | None = None  # mono, diarized: which voice is the rep
+    separability: float | None = None  # mono, diarized: how far apart its closest two voices are
+
+    @property
+    def indistinct(self) -> bool:
+        """True when a mono call's voices cannot be told apart with confidence: no talk ratio."""
+        return self.separability is not None and self.separability < MIN_SEPARABILITY
 
     @property
     def uncertain(self) -> bool:
         """True when the rep/prospect split may be wrong and the UI should say so."""
         if self.method == BY_CHANNEL:
             return False
+        if self.indistinct:
+            return True
         return self.method != BY_VOICEPRINT or self.confidence is None or self.confidence < CONFIDENT
 
     def describe(self) -> str:
-        """Short text for tables: 'channels', 'voiceprint 0.82', 'guess (first turn)'."""
+        """Short text for tables: 'channels', 'voiceprint 0.82', 'guess ?', 'voices alike ?'."""
+        if self.indistinct:
+            return "voices alike ?"
         if self.method == BY_VOICEPRINT:
             text = f"voiceprint {self.confidence:.2f}" if self.confidence is not None else "voiceprint"
             return text + (" ?" if self.uncertain else "")

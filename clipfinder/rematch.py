@@ -121,14 +121,14 @@ def reattribute(index: Index, call_ids: list[int] | None = None, guesses_only: b
     `guesses_only` limits it to calls whose rep was guessed (no voiceprint at ingest time).
     """
     sql = (
-        "select id, rep, duration_s, attribution, attribution_confidence, voices, rep_voice from calls "
+        "select id, rep, duration_s, attribution, attribution_confidence, voices, rep_voice, separability from calls "
         "where voices is not null and voices > 0"
     )
     rows = index.db.execute(sql + " order by id").fetchall()
     wanted = set(call_ids) if call_ids is not None else None
     prints: dict[str, VoiceSample | None] = {}
     changed = []
-    for call_id, rep, duration, method, confidence, voices, old_rep_voice in rows:
+    for call_id, rep, duration, method, confidence, voices, old_rep_voice, separability in rows:
         if (wanted is not None and call_id not in wanted) or (guesses_only and method != BY_FIRST_TURN):
             continue
         if rep.lower() not in prints:
@@ -136,14 +136,14 @@ def reattribute(index: Index, call_ids: list[int] | None = None, guesses_only: b
         segments = index.segments(call_id)
         words = [w for s in segments for w in s.words]
         rep_voice, attribution = choose_rep(words, index.call_voices(call_id), prints[rep.lower()])
-        old = Attribution(method, confidence, voices, old_rep_voice)
+        old = Attribution(method, confidence, voices, old_rep_voice, separability)
         same_roles = all((w.speaker == REP) == (w.voice == rep_voice) for w in words if w.voice is not None)
         if same_roles and attribution == old:
             continue
         relabelled = with_roles(segments, rep_voice)
         new_words = sorted((w for s in relabelled for w in s.words), key=lambda w: (w.start, w.end))
         speech = role_speech(index.speech(call_id), rep_voice)
-        metrics = compute_metrics(new_words, relabelled, duration, speech)
+        metrics = compute_metrics(new_words, relabelled, duration, speech, not attribution.indistinct)
         index.set_attribution(call_id, relabelled, metrics, attribution)
         changed.append(call_id)
     return changed

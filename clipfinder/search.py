@@ -41,11 +41,12 @@ class ClipHit:
     attribution_confidence: float | None
     confidence: float  # 0-1: how sure it is the skill's phrase was said (docs/rubric.md, "Confidence")
     kind: str  # how its surest match was found: exact, fuzzy (spelling) or sound (sounds alike)
+    separability: float | None  # mono, diarized: how far apart the call's voices are
 
     @property
     def speakers_uncertain(self) -> bool:
         """True when the clip's rep/prospect labels may be wrong (a guessed or weak attribution)."""
-        return Attribution(self.attribution, self.attribution_confidence).uncertain
+        return Attribution(self.attribution, self.attribution_confidence, separability=self.separability).uncertain
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "speakers_uncertain": self.speakers_uncertain}
@@ -55,7 +56,8 @@ _COLUMNS = (
     "cl.id, cl.call_id, ca.path, ca.rep, ca.account, ca.date, cl.skill, cl.phrase, cl.score, cl.rank, cl.speaker, "
     "cl.start_s, cl.end_s, cl.match_start_s, cl.match_end_s, cl.matches, cl.text, "
     "coalesce(ca.attribution, 'channels'), ca.attribution_confidence, coalesce(cl.confidence, cl.score / 100.0), "
-    "coalesce((select m.kind from matches m where m.clip_id = cl.id order by m.confidence desc limit 1), 'fuzzy')"
+    "coalesce((select m.kind from matches m where m.clip_id = cl.id order by m.confidence desc limit 1), 'fuzzy'), "
+    "ca.separability"
 )
 
 

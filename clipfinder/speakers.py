@@ -100,12 +100,16 @@ def rep_by_first_turn(words: Sequence[Word]) -> int:
 def choose_rep(
     words: Sequence[Word], voices: Sequence[VoiceSample], voiceprint: VoiceSample | None
 ) -> tuple[int, Attribution]:
-    """Which voice is the rep on a diarized mono call, and how that was decided."""
+    """Which voice is the rep on a diarized mono call, how that was decided, and how far apart the
+    voices are (a call whose voices sound alike gets no talk ratio)."""
+    from .diarize import separability
+
+    apart = separability(voices) if len(voices) > 1 else None
     if voiceprint is not None and voices:
         rep, confidence = rep_by_voiceprint(voices, voiceprint)
-        return rep, Attribution(BY_VOICEPRINT, confidence, len(voices), rep)
+        return rep, Attribution(BY_VOICEPRINT, confidence, len(voices), rep, apart)
     rep = rep_by_first_turn(words)
-    return rep, Attribution(BY_FIRST_TURN, None, len(voices), rep)
+    return rep, Attribution(BY_FIRST_TURN, None, len(voices), rep, apart)
 
 
 def role_speech(speech: Sequence[tuple[float, float, int]], rep_voice: int | None) -> list[tuple[float, float, str]]:

@@ -28,9 +28,20 @@ def call_rows(index: Index, rep: str) -> list[dict[str, Any]]:
         ).fetchall()
     )
     rows = []
-    for call_id, call_date, account, ratio, questions, monologue, patience, attribution, confidence in index.db.execute(
+    for (
+        call_id,
+        call_date,
+        account,
+        ratio,
+        questions,
+        monologue,
+        patience,
+        method,
+        confidence,
+        apart,
+    ) in index.db.execute(
         "select c.id, c.date, c.account, m.talk_ratio, m.rep_questions, m.rep_monologue_s, m.patience_s, "
-        "c.attribution, c.attribution_confidence from calls c join metrics m on m.call_id = c.id "
+        "c.attribution, c.attribution_confidence, c.separability from calls c join metrics m on m.call_id = c.id "
         "where c.rep = ? order by c.date, c.id",
         [rep],
     ):
@@ -46,7 +57,7 @@ def call_rows(index: Index, rep: str) -> list[dict[str, Any]]:
                 "patience_s": patience,
                 "skills": heard.get(call_id, set()),
                 "clarity": clarity.get(call_id),
-                "speakers_uncertain": Attribution(attribution or BY_CHANNEL, confidence).uncertain,
+                "speakers_uncertain": Attribution(method or BY_CHANNEL, confidence, separability=apart).uncertain,
             }
         )
     return rows

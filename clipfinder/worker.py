@@ -64,7 +64,8 @@ def process(job: Job) -> JobResult:
         transcript = transcribe_recording(job)
         words = transcript.words
         speech = role_speech(transcript.speech, transcript.attribution.rep_voice)
-        metrics = compute_metrics(words, list(transcript.segments), transcript.duration_s, speech)
+        trusted = not transcript.attribution.indistinct
+        metrics = compute_metrics(words, list(transcript.segments), transcript.duration_s, speech, trusted)
         # a call in another language is not matched against the rubric as if it were in its own
         matches = [] if transcript.off_language else matcher_for(job.rubric).match(words)
         clips = build_clips(matches, words, transcript.duration_s, job.clip_seconds)

@@ -5,7 +5,6 @@ import pytest
 
 from clipfinder import diarize
 from clipfinder.diarize import (
-    MIN_SEPARABILITY,
     DiarizeOptions,
     Voice,
     assign_words,
@@ -15,7 +14,7 @@ from clipfinder.diarize import (
     speech_regions,
     speech_windows,
 )
-from clipfinder.records import VoiceSample, Word
+from clipfinder.records import MIN_SEPARABILITY, VoiceSample, Word
 
 from .conftest import SHARED_AUDIO
 
