@@ -176,7 +176,7 @@ def report_matching_on_a_phone_call() -> None:
             for i in range(len(tokens) - len(want) + 1):
                 if [t for t, _, _ in tokens[i : i + len(want)]] == want:
                     exact.append((skill.id, tokens[i][1], tokens[i + len(want) - 1][2]))
-    print("\n## Rubric matching on the real 8 kHz phone call (tiny.en transcript, ~38% WER)")
+    print("\n## Rubric matching on the real 8 kHz phone call (tiny.en transcript)")
     print(
         f"{len(truth)} rubric moments in the hand transcript, {len(rubric.skills)} skills (scripts/eval_rubric_support.toml)"
     )

@@ -27,7 +27,7 @@ AUDIO = ROOT.parent / "shared" / "audio"
 from clipfinder import diarize  # noqa: E402
 from clipfinder.audio import decode  # noqa: E402
 from clipfinder.metrics import compute_metrics  # noqa: E402
-from clipfinder.records import Transcript, VoiceSample, Word  # noqa: E402
+from clipfinder.records import MIN_SEPARABILITY, Transcript, VoiceSample, Word  # noqa: E402
 from clipfinder.speakers import rep_by_first_turn, role_speech  # noqa: E402
 from clipfinder.transcribe import transcribe_channel  # noqa: E402
 from clipfinder.whisper_model import load_model, resolve_model  # noqa: E402
@@ -277,7 +277,7 @@ def report_real() -> None:
     print("|w|/|o| = that error measured on words alone / on words given their true speakers (the floor set by")
     print("what the model transcribed); by print = rep voice found by the voiceprint (confidence);")
     print("guess = rep voice found by the first-turn guess instead; sep = diarize.separability of the voices")
-    print(f"(the talk ratio is not to be reported under {diarize.MIN_SEPARABILITY}).")
+    print(f"(the talk ratio is not to be reported under {MIN_SEPARABILITY}).")
 
 
 def _in_turns(truth: Turns, speaker: str, word: Word) -> bool:

@@ -124,7 +124,37 @@ def support_call(setting: Setting, rubric: Rubric) -> tuple[int, int, int]:
     return len(found), len(truth), len(false)
 
 
+def report_kernels() -> None:
+    """The default setting's fixture recall under each CPU kernel set CTranslate2 can be forced to
+    (each in its own process: the kernels are chosen when the library loads)."""
+    import os
+    import subprocess
+
+    sets = ["GENERIC", "AVX2"] + (["AVX512"] if "avx512f" in Path("/proc/cpuinfo").read_text() else [])
+    print("\n## The default setting under each CPU kernel set (CT2_FORCE_CPU_ISA)")
+    print(f"{'kernels':10} {'clean':>6} {'false':>6} {'phone':>6} {'false':>6}")
+    for isa in sets:
+        env = {**os.environ, "CT2_FORCE_CPU_ISA": isa}
+        out = subprocess.run(
+            [sys.executable, __file__, "--default-recall"], env=env, capture_output=True, text=True, check=True
+        )
+        print(f"{isa:10} {out.stdout.strip()}")
+
+
+def default_recall() -> None:
+    """One line: the default setting's moments found (clean, false, phone, false)."""
+    default = next(s for s in settings() if "default" in s.name)
+    with tempfile.TemporaryDirectory() as tmp:
+        files = fixture_files(Path(tmp))
+        c_found, total, c_false, _, _ = moments_found(default, files["clean"])
+        p_found, _, p_false, _, _ = moments_found(default, files["phone"])
+    print(f"{c_found:3d}/{total:<2d} {c_false:6d} {p_found:3d}/{total:<2d} {p_false:6d}")
+
+
 def main() -> None:
+    if "--default-recall" in sys.argv:
+        default_recall()
+        return
     chosen = settings()
     with tempfile.TemporaryDirectory() as tmp:
         files = fixture_files(Path(tmp))
@@ -139,6 +169,7 @@ def main() -> None:
                 f"{s.name:34} {c_found:3d}/{total:<2d} {c_false:6d} {p_found:3d}/{total:<2d} {p_false:6d} "
                 f"{share:12.0%} {audio / spent:6.1f}x"
             )
+    report_kernels()
     if not AUDIO.exists():
         print(f"\n{AUDIO} not found: no real-speech figures.")
         return
