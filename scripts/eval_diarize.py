@@ -6,12 +6,14 @@ embedding-plus-clustering baseline on the same speech regions and encoder; the r
 share as clipfinder reports it against the truth; whether the rep's voice was found by
 voiceprint and by the no-voiceprint guess; and diarization time beside transcription time.
 Then word-level attribution on the synthetic fixtures mixed down to mono.
-Figures in docs/diarization.md come from this script.
+Figures in docs/diarization.md come from this script. `EVAL_MODEL=base make eval` (or any
+--model value) measures the same with another model's transcripts.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import time
@@ -33,6 +35,7 @@ from clipfinder.transcribe import transcribe_channel  # noqa: E402
 from clipfinder.whisper_model import load_model, resolve_model  # noqa: E402
 from clipfinder.worker import attribute_mono  # noqa: E402
 
+MODEL_ENV = "EVAL_MODEL"
 Turns = list[tuple[float, float, str]]  # (start, end, speaker) truth
 
 
@@ -201,7 +204,7 @@ def cases() -> list[dict]:
 
 
 def report_real() -> None:
-    model = load_model(resolve_model(None), 0)
+    model = load_model(resolve_model(os.environ.get(MODEL_ENV)), 0)
     started = time.monotonic()
     diarize.load_encoder()
     diarize.mel_frames(np.zeros(16000, dtype=np.float32))
@@ -298,7 +301,7 @@ def _voice_of(truth: Turns, speaker: str, words: list[Word]) -> int | None:
 
 def report_fixtures() -> None:
     """Word-level attribution on the synthetic fixtures, every call mixed down to one channel."""
-    model = load_model(resolve_model(None), 0)
+    model = load_model(resolve_model(os.environ.get(MODEL_ENV)), 0)
     print("\n## Word-level speaker attribution on the synthetic fixtures mixed to mono (no voiceprint)")
     print(f"{'call':22} {'words':>6} {'right':>6} {'share':>7} {'talk err':>8} {'sep':>5}")
     total = right = 0
