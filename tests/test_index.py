@@ -98,3 +98,47 @@ def test_unknown_call_and_rep_are_clear_errors(tmp_path):
 def test_db_path_that_is_a_folder_is_rejected(tmp_path):
     with pytest.raises(BadInput, match="folder"):
         Index(tmp_path)
+
+
+def test_an_index_from_before_confidence_upgrades_and_backfills(tmp_path):
+    """A schema-4 database: its matches get a kind and a confidence from their stored words, its
+    clips the confidence of their surest match and a rank built from it; its calls stay matched."""
+    import sqlite_utils
+
+    from clipfinder.index import MIGRATIONS
+
+    path = tmp_path / "v4.db"
+    db = sqlite_utils.Database(path)
+    db.table("clipfinder_migrations").create({"version": int, "name": str, "applied_at": str}, pk="version")
+    for version, name, migration in MIGRATIONS[:4]:
+        migration(db)
+        db.table("clipfinder_migrations").insert({"version": version, "name": name, "applied_at": "2026-11-23"})
+    db.table("calls").insert(
+        {"id": 1, "sha256": "1" * 64, "path": "/c1.wav", "rep": "alice", "date": "2026-11-20", "duration_s": 10.0,
+         "layout": "stereo", "model": "tiny.en", "language": "en", "ingested_at": "x", "attribution": "channels"}
+    )  # fmt: skip
+    for idx, (text, probability) in enumerate((("walk", 0.9), ("me", 0.7), ("thru", 0.5))):
+        db.table("words").insert(
+            {"call_id": 1, "segment_idx": 0, "idx": idx, "start_s": idx * 0.5, "end_s": idx * 0.5 + 0.4,
+             "text": text, "probability": probability, "speaker": "rep", "timed": 1}
+        )  # fmt: skip
+    db.table("clips").insert(
+        {"id": 7, "call_id": 1, "skill": "discovery", "start_s": 0.0, "end_s": 10.0, "score": 90.0, "rank": 81.0,
+         "phrase": "walk me through", "speaker": "rep", "match_start_s": 0.0, "match_end_s": 1.4, "matches": 1,
+         "text": "Rep: walk me thru"}
+    )  # fmt: skip
+    db.table("matches").insert(
+        {"call_id": 1, "clip_id": 7, "skill": "discovery", "phrase": "walk me through", "score": 90.0,
+         "speaker": "rep", "start_s": 0.0, "end_s": 1.4, "word_start": 0, "word_end": 2, "sentence": "walk me thru",
+         "in_question": 0}
+    )  # fmt: skip
+    db.close()
+    with Index(path) as index:
+        assert index.schema_version() == MIGRATIONS[-1][0]
+        kind, confidence = index.db.execute("select kind, confidence from matches").fetchone()
+        clip_confidence, rank = index.db.execute("select confidence, rank from clips where id = 7").fetchone()
+        (call,) = index.calls()
+    assert kind == "fuzzy" and confidence == pytest.approx(0.7 * 0.9, abs=1e-3)  # mean probability x score
+    assert clip_confidence == confidence
+    assert rank == pytest.approx(81.0 * 0.63 * 100 / 90, abs=0.01)  # its centrality (0.9) kept
+    assert not call.off_language and call.attribution.separability is None
