@@ -64,18 +64,18 @@ def build_clips(
             end_s = max(m.end_s for m in group)
             start, end = place_window(start_s, end_s, duration_s, clip_seconds)
             start, end = gaps.snap(start, end, start_s, end_s, duration_s)
-            best = max(m.score for m in group)
-            sure = max(m.confidence for m in group)
+            # the surest match speaks for the clip: its phrase, speaker, score and confidence
+            surest = max(group, key=lambda m: (m.confidence, m.score))
             clips.append(
                 Clip(
                     skill=skill,
                     start_s=round(start, 3),
                     end_s=round(end, 3),
                     matches=tuple(group),
-                    score=best,
-                    rank=round(sure * 100 * _centrality(start, end, start_s, end_s), 2),
+                    score=surest.score,
+                    rank=round(surest.confidence * 100 * _centrality(start, end, start_s, end_s), 2),
                     text=window_text(words, start, end),
-                    confidence=sure,
+                    confidence=surest.confidence,
                 )
             )
     return sorted(clips, key=lambda c: (-c.rank, c.start_s))

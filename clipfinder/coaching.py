@@ -203,18 +203,23 @@ MET = "met"
 NOT_DETECTED = "not detected"
 NOT_DETECTED_UNCERTAIN = "not detected (uncertain transcript)"
 CANNOT_JUDGE = "cannot judge (garbled transcript)"
+OTHER_LANGUAGE = "cannot judge (not in the rubric's language)"
+NO_CALL_IN_TIME = "not met (no call within 72 h)"
 NO_CALL = "no call yet"
 
 
 def _verdict(in_window: list[dict[str, Any]], calls: list[dict[str, Any]]) -> tuple[bool | None, str]:
-    """(met, verdict) from the calls after a commitment; never "not met" on calls too garbled to judge."""
+    """(met, verdict) from the calls after a commitment; never "not met" on calls it cannot judge."""
     if any(k["clip_ids"] for k in in_window):
         return True, MET
     if not calls:
         return None, NO_CALL
-    judged = [k for k in (in_window or calls) if k["judgeable"]]
+    if not in_window:
+        return False, NO_CALL_IN_TIME  # the rep did not get to apply it in time, whatever came later
+    judged = [k for k in in_window if k["judgeable"]]
     if not judged:
-        return None, CANNOT_JUDGE
+        in_language = [k for k in in_window if k["in_rubric_language"]]
+        return None, CANNOT_JUDGE if in_language else OTHER_LANGUAGE
     if all(k["transcript"] == LEVEL_CLEAR for k in judged):
         return False, NOT_DETECTED
     return False, NOT_DETECTED_UNCERTAIN

@@ -453,21 +453,30 @@ def diarize(samples: np.ndarray, words: Sequence[Word], options: DiarizeOptions 
     )
 
 
-def separability(voices: Sequence[Voice | VoiceSample]) -> float:
+def separability(voices: Sequence[Voice | VoiceSample], around: int | None = None) -> float:
     """How confidently a diarized call's voices can be told apart, for its least separable pair:
     the cosine distance between the two voices, discounted when the smaller holds under
     EVIDENCE_S of speech.
+
+    With `around` (the rep's voice), only pairs with that voice count, and a voice heard under
+    EVIDENCE_S is left out when another holds more: the talk ratio splits the rep from everyone
+    else, so two prospect voices that sound alike, or a few seconds of a third person, do not
+    make it unknown.
 
     0 for a call with one voice. Under MIN_SEPARABILITY the split between voices is not trusted
     (one speaker cut in two, or a voice heard too briefly), so the talk ratio should not be
     reported. Works on stored voices too (`Transcript.voices`), without re-diarizing.
     """
     embeddings = [np.asarray(v.embedding, dtype=np.float32) for v in voices]
+    pairs = [(i, j) for i in range(len(voices)) for j in range(i + 1, len(voices))]
+    if around is not None:
+        others = [j for j in range(len(voices)) if j != around]
+        heard = [j for j in others if voices[j].seconds >= EVIDENCE_S]
+        pairs = [(around, j) for j in (heard or others)]
     scores = [
         max(0.0, 1.0 - float(embeddings[i] @ embeddings[j]))
         * min(1.0, min(voices[i].seconds, voices[j].seconds) / EVIDENCE_S)
-        for i in range(len(voices))
-        for j in range(i + 1, len(voices))
+        for i, j in pairs
     ]
     return round(min(scores, default=0.0), 3)
 

@@ -93,6 +93,8 @@ class Matcher:
         self._sound_phrases: list[SoundPhrase] = []
         self._sound_owner: list[tuple[int, str]] = []  # per sound phrase: (skill index, phrase)
         for skill_index, skill in enumerate(rubric.skills):
+            if skill.threshold >= 100:
+                continue  # a skill that asks for its exact words gets no sound-alikes either
             for phrase in skill.phrases:
                 sound = SoundPhrase.of(len(self._sound_owner), _match_tokens(phrase))
                 if sound is not None:

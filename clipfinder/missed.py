@@ -34,9 +34,11 @@ class MissedReport:
             "date": self.call.date,
             "duration_s": self.call.duration_s,
             "missed": [
-                {"skill": s.id, "name": s.name, **c.to_json(), "judgeable": c.judgeable}
+                {"skill": s.id, "name": s.name, **c.to_json(), "judgeable": c.judgeable and not self.call.off_language}
                 for s, c in zip(self.missed, self.clarity)
             ],
+            "off_language": self.call.off_language,
+            "language": self.call.language,
             "heard": list(self.heard),
             "prospect_last_s": self.prospect_last_s,
             "speakers_known": self.call.attribution.method != NOT_ATTRIBUTED,

@@ -253,7 +253,7 @@ def _accounts(index: Index, calls: list[dict[str, Any]], start: Moment, end: Mom
         seen = sorted({s for c in calls for s in c["skills"]})
         absent = [s for s in expected if s not in seen]
         # a skill not found only counts against the rep where some call was heard well enough
-        judged = any(Clarity(c["clarity"]).judgeable for c in calls)
+        judged = any(Clarity(c["clarity"]).judgeable and c["in_rubric_language"] for c in calls)
         out.append(
             {
                 "account": account,
@@ -265,6 +265,7 @@ def _accounts(index: Index, calls: list[dict[str, Any]], start: Moment, end: Mom
                 "skills_missed": absent if judged else [],
                 "skills_unjudged": [] if judged else absent,
                 "clarity": min((c["clarity"] for c in calls if c["clarity"] is not None), default=None),
+                "in_rubric_language": any(c["in_rubric_language"] for c in calls),
             }
         )
     return sorted(out, key=lambda a: a["last_call"], reverse=True)

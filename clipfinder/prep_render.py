@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .clarity import evidence
+from .clarity import Clarity, evidence
 from .errors import BadInput
 from .export import cut_audio
 from .prep import ClipView, Prep
@@ -54,7 +54,9 @@ def _focus_line(prep: Prep) -> str:
 def _absent(account: dict[str, Any]) -> str:
     """The expected skills not found on an account's calls, or why that cannot be judged."""
     if account["skills_unjudged"]:
-        return f"cannot judge (transcripts too garbled, clarity {account['clarity']:.2f})"
+        if not account["in_rubric_language"]:
+            return "cannot judge: not in the rubric's language"
+        return Clarity(account["clarity"]).absence()
     return ", ".join(account["skills_missed"]) or "none"
 
 

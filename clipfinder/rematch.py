@@ -157,7 +157,10 @@ def rebuild_clips(index: Index, call_ids: list[int]) -> None:
     calls = index.db.execute(
         f"select id, duration_s from calls where id in ({marks}) and {IN_RUBRIC_LANGUAGE} order by id", call_ids
     ).fetchall()
-    index.replace_clips(_clips_of(index, stored_rubric(index), calls, stored_clip_seconds(index)))
+    # the callers changed these calls' words in their open transaction: match them here, where
+    # those changes are visible, never in helper processes reading the committed index
+    clips = _clips_of(index, stored_rubric(index), calls, stored_clip_seconds(index), uncommitted=set(call_ids))
+    index.replace_clips(clips)
 
 
 def _clips_of(

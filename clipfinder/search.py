@@ -56,7 +56,8 @@ _COLUMNS = (
     "cl.id, cl.call_id, ca.path, ca.rep, ca.account, ca.date, cl.skill, cl.phrase, cl.score, cl.rank, cl.speaker, "
     "cl.start_s, cl.end_s, cl.match_start_s, cl.match_end_s, cl.matches, cl.text, "
     "coalesce(ca.attribution, 'channels'), ca.attribution_confidence, coalesce(cl.confidence, cl.score / 100.0), "
-    "coalesce((select m.kind from matches m where m.clip_id = cl.id order by m.confidence desc limit 1), 'fuzzy'), "
+    "coalesce((select m.kind from matches m where m.clip_id = cl.id "
+    "order by m.confidence desc, m.score desc limit 1), 'fuzzy'), "
     "ca.separability"
 )
 

@@ -104,12 +104,13 @@ def choose_rep(
     voices are (a call whose voices sound alike gets no talk ratio)."""
     from .diarize import separability
 
-    apart = separability(voices) if len(voices) > 1 else None
     if voiceprint is not None and voices:
         rep, confidence = rep_by_voiceprint(voices, voiceprint)
-        return rep, Attribution(BY_VOICEPRINT, confidence, len(voices), rep, apart)
-    rep = rep_by_first_turn(words)
-    return rep, Attribution(BY_FIRST_TURN, None, len(voices), rep, apart)
+        method = BY_VOICEPRINT
+    else:
+        rep, confidence, method = rep_by_first_turn(words), None, BY_FIRST_TURN
+    apart = separability(voices, around=rep) if len(voices) > 1 and 0 <= rep < len(voices) else None
+    return rep, Attribution(method, confidence, len(voices), rep, apart)
 
 
 def role_speech(speech: Sequence[tuple[float, float, int]], rep_voice: int | None) -> list[tuple[float, float, str]]:

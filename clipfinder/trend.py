@@ -8,7 +8,7 @@ from typing import Any
 
 from .coaching import Moment, canonical_rep, check_skill, current_focus, monday, parse_moment, scores, weekly_scores
 from .errors import BadInput
-from .index import Index
+from .index import IN_RUBRIC_LANGUAGE, Index
 from .records import BY_CHANNEL, REP, UNKNOWN, Attribution
 
 
@@ -39,9 +39,11 @@ def call_rows(index: Index, rep: str) -> list[dict[str, Any]]:
         method,
         confidence,
         apart,
+        in_language,
     ) in index.db.execute(
         "select c.id, c.date, c.account, m.talk_ratio, m.rep_questions, m.rep_monologue_s, m.patience_s, "
-        "c.attribution, c.attribution_confidence, c.separability from calls c join metrics m on m.call_id = c.id "
+        f"c.attribution, c.attribution_confidence, c.separability, {IN_RUBRIC_LANGUAGE} "
+        "from calls c join metrics m on m.call_id = c.id "
         "where c.rep = ? order by c.date, c.id",
         [rep],
     ):
@@ -57,6 +59,7 @@ def call_rows(index: Index, rep: str) -> list[dict[str, Any]]:
                 "patience_s": patience,
                 "skills": heard.get(call_id, set()),
                 "clarity": clarity.get(call_id),
+                "in_rubric_language": bool(in_language),
                 "speakers_uncertain": Attribution(method or BY_CHANNEL, confidence, separability=apart).uncertain,
             }
         )

@@ -80,3 +80,30 @@ def test_followup_never_calls_a_commitment_unmet_on_garbled_calls_alone(calls):
     text = followup_text([garbled])
     assert text.startswith("[CANNOT JUDGE (GARBLED TRANSCRIPT)]")
     assert "call 2 2026-11-12T09:00:00 (within 72 h): cannot judge: the transcript is too garbled (0.40)" in text
+
+
+def test_a_commitment_with_no_call_in_its_72_hours_is_not_met_whatever_came_later(calls):
+    db, _, _ = calls
+    with Index(db) as index:
+        set_focus(index, "alice", "discovery", "2026-11-01")
+        add_commitment(index, "alice", "too early", when="2026-11-01T09:00")
+        (item,) = followup(index, now=parse_moment("2026-11-20T12:00"))
+    assert (item["met"], item["verdict"]) == (False, "not met (no call within 72 h)")
+    assert item["no_call_in_window"]
+
+
+def test_prep_says_why_it_cannot_judge_an_account_whose_rep_said_nothing(tmp_path):
+    from clipfinder.coaching import set_focus
+    from clipfinder.prep import build_prep
+    from clipfinder.prep_render import render_prep
+
+    db = tmp_path / "p.db"
+    with Index(db) as index:
+        add_call(index, [REPLY], date="2026-11-18T10:00:00", account="Quiet", name="muted rep")
+        rematch(index, stored_rubric(index), 30.0)
+        set_focus(index, "alice", "discovery", "2026-11-01")
+        prep = build_prep(index, "alice", "2026-11-20T09:00")
+    (account,) = prep.accounts
+    assert account["clarity"] is None and account["skills_unjudged"] == ["discovery", "next-steps"]
+    page = render_prep(prep, "md", None)
+    assert "not detected: cannot judge: no words from that speaker" in page

@@ -122,8 +122,12 @@ def test_separability_is_the_distance_between_voices_discounted_for_little_speec
     # the least separable pair decides; stored voices work as well; one voice has nothing to tell apart
     assert separability([_voice(a, 20.0), _voice(far, 10.0), _voice(near, 10.0)]) < MIN_SEPARABILITY
     stored = [VoiceSample.of(a, 20.0), VoiceSample.of(far, 10.0)]
-    assert separability(stored) == apart
+    assert separability(stored) == pytest.approx(apart, abs=1e-3)
     assert separability([_voice(a, 20.0)]) == 0.0
+    # around the rep's voice: two prospect voices alike, or a brief third person, do not count
+    assert separability([_voice(a, 20.0), _voice(far, 10.0), _voice(near, 10.0)], around=1) >= MIN_SEPARABILITY
+    briefly = [_voice(a, 20.0), _voice(far, 10.0), _voice(far, diarize.EVIDENCE_S / 6)]
+    assert separability(briefly) < MIN_SEPARABILITY <= separability(briefly, around=0)
 
 
 def test_viterbi_keeps_a_turn_through_one_doubtful_word_but_changes_after_a_pause():
