@@ -74,3 +74,18 @@ def add_call(index, lines, *, rep="alice", account="Acme", date="2026-11-16", na
     words_ = transcript.words
     meta = CallMeta(rep=rep, date=date, account=account, channels=("rep", "prospect"))
     return index.write_call(transcript, meta, compute_metrics(words_, list(segments), transcript.duration_s))
+
+
+def database_at(path: Path, version: int):
+    """A database made by the migrations up to `version` only (an index of an earlier release);
+    returns the open sqlite_utils Database for the test to fill and close."""
+    import sqlite_utils
+
+    from clipfinder.index import MIGRATIONS
+
+    db = sqlite_utils.Database(path)
+    db.table("clipfinder_migrations").create({"version": int, "name": str, "applied_at": str}, pk="version")
+    for number, name, migration in MIGRATIONS[:version]:
+        migration(db)
+        db.table("clipfinder_migrations").insert({"version": number, "name": name, "applied_at": "2026-11-20"})
+    return db

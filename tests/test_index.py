@@ -103,16 +103,12 @@ def test_db_path_that_is_a_folder_is_rejected(tmp_path):
 def test_an_index_from_before_confidence_upgrades_and_backfills(tmp_path):
     """A schema-4 database: its matches get a kind and a confidence from their stored words, its
     clips the confidence of their surest match and a rank built from it; its calls stay matched."""
-    import sqlite_utils
-
     from clipfinder.index import MIGRATIONS
 
+    from .conftest import database_at
+
     path = tmp_path / "v4.db"
-    db = sqlite_utils.Database(path)
-    db.table("clipfinder_migrations").create({"version": int, "name": str, "applied_at": str}, pk="version")
-    for version, name, migration in MIGRATIONS[:4]:
-        migration(db)
-        db.table("clipfinder_migrations").insert({"version": version, "name": name, "applied_at": "2026-11-23"})
+    db = database_at(path, 4)
     db.table("calls").insert(
         {"id": 1, "sha256": "1" * 64, "path": "/c1.wav", "rep": "alice", "date": "2026-11-20", "duration_s": 10.0,
          "layout": "stereo", "model": "tiny.en", "language": "en", "ingested_at": "x", "attribution": "channels"}

@@ -148,16 +148,12 @@ def test_a_later_stereo_call_fixes_an_earlier_guess(tmp_path):
 
 def test_an_index_from_before_diarization_upgrades_in_place(tmp_path):
     """A schema-2 database (the release before voices) opens, migrates, and keeps its calls."""
-    import sqlite_utils
-
     from clipfinder.index import MIGRATIONS
 
+    from .conftest import database_at
+
     path = tmp_path / "old.db"
-    db = sqlite_utils.Database(path)
-    db.table("clipfinder_migrations").create({"version": int, "name": str, "applied_at": str}, pk="version")
-    for version, name, migration in MIGRATIONS[:2]:
-        migration(db)
-        db.table("clipfinder_migrations").insert({"version": version, "name": name, "applied_at": "2026-11-22"})
+    db = database_at(path, 2)
     for number, layout in ((1, "stereo"), (2, "mono")):
         db.table("calls").insert(
             {"id": number, "sha256": f"{number}" * 64, "path": f"/c{number}.wav", "rep": "alice", "date": "2026-11-20",
