@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -200,6 +201,13 @@ class Matcher:
                 self._columns[t] = len(self._columns)
             self._sim = np.concatenate([self._sim, block.astype(np.float32)], axis=1)
         return np.array([self._columns[t] for t in tokens], dtype=np.intp)
+
+
+@lru_cache(maxsize=2)
+def matcher_for(rubric: Rubric) -> Matcher:
+    """One matcher per rubric per process (ingest's workers, rematch's helpers): its word tables
+    grow across calls."""
+    return Matcher(rubric)
 
 
 def _match_tokens(text: str) -> list[str]:

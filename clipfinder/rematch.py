@@ -21,7 +21,7 @@ from pathlib import Path
 from .clips import DEFAULT_CLIP_SECONDS, Clip, build_clips
 from .errors import BadInput
 from .index import IN_RUBRIC_LANGUAGE, Index
-from .matching import Matcher
+from .matching import matcher_for
 from .metrics import compute_metrics
 from .pool import stop_workers
 from .records import BY_FIRST_TURN, REP, Attribution, VoiceSample
@@ -205,7 +205,7 @@ def _match_calls(
     clip_seconds: float,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[int, list[Clip]]:
-    matcher = _matcher(rubric)
+    matcher = matcher_for(rubric)
     new: dict[int, list[Clip]] = {}
     for number, (call_id, duration) in enumerate(calls, 1):
         words = index.words(call_id)
@@ -225,9 +225,3 @@ def _match_batch(
 @lru_cache(maxsize=2)
 def _reader(path: str) -> Index:
     return Index.reader(path)
-
-
-@lru_cache(maxsize=2)
-def _matcher(rubric: Rubric) -> Matcher:
-    """One matcher per rubric per process: its word tables grow across calls."""
-    return Matcher(rubric)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import traceback
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +18,7 @@ from .audio import SAMPLE_RATE, decode
 from .clarity import CLEAR
 from .clips import Clip, build_clips
 from .errors import BadAudio, ClipfinderError
-from .matching import Matcher
+from .matching import matcher_for
 from .metrics import compute_metrics
 from .records import NOT_ATTRIBUTED, REP, Attribution, Metrics, Segment, Transcript, VoiceSample, Word
 from .rubric import Rubric
@@ -176,12 +175,6 @@ def channel_voice(samples: np.ndarray, words: list[Word], speaker: str) -> Voice
     if len(embeddings) == 0:
         return None
     return VoiceSample.of(diarize.mean_voice(embeddings), round(seconds, 2))
-
-
-@lru_cache(maxsize=2)
-def matcher_for(rubric: Rubric) -> Matcher:
-    """One matcher per rubric per process: its word-similarity cache grows across calls."""
-    return Matcher(rubric)
 
 
 def init_process(model: ModelRef, cpu_threads: int) -> None:
