@@ -43,7 +43,7 @@ class Clip:
 
     @property
     def best(self) -> Match:
-        return max(self.matches, key=lambda m: (m.confidence, m.score))
+        return surest(self.matches)
 
 
 def build_clips(
@@ -64,21 +64,25 @@ def build_clips(
             end_s = max(m.end_s for m in group)
             start, end = place_window(start_s, end_s, duration_s, clip_seconds)
             start, end = gaps.snap(start, end, start_s, end_s, duration_s)
-            # the surest match speaks for the clip: its phrase, speaker, score and confidence
-            surest = max(group, key=lambda m: (m.confidence, m.score))
+            best = surest(group)  # it speaks for the clip: its phrase, speaker, score and confidence
             clips.append(
                 Clip(
                     skill=skill,
                     start_s=round(start, 3),
                     end_s=round(end, 3),
                     matches=tuple(group),
-                    score=surest.score,
-                    rank=round(surest.confidence * 100 * _centrality(start, end, start_s, end_s), 2),
+                    score=best.score,
+                    rank=round(best.confidence * 100 * _centrality(start, end, start_s, end_s), 2),
                     text=window_text(words, start, end),
-                    confidence=surest.confidence,
+                    confidence=best.confidence,
                 )
             )
     return sorted(clips, key=lambda c: (-c.rank, c.start_s))
+
+
+def surest(matches: Sequence[Match]) -> Match:
+    """The match a clip is shown and ranked by: the most confident, then the best scoring."""
+    return max(matches, key=lambda m: (m.confidence, m.score))
 
 
 def place_window(start_s: float, end_s: float, duration_s: float, length: float) -> tuple[float, float]:

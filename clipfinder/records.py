@@ -106,6 +106,12 @@ class Attribution:
         return "channels"
 
 
+def is_off_language(language: str, probability: float | None, expected: str) -> bool:
+    """True when a call's language was checked (it has a probability) and is not the rubric's.
+    The same rule in SQL: index.IN_RUBRIC_LANGUAGE."""
+    return probability is not None and language != expected
+
+
 @dataclass(frozen=True)
 class VoiceSample:
     """A speaker embedding: the unit-length mean of a voice's windows, and the speech it came from."""
@@ -139,7 +145,8 @@ class Transcript:
 
     @property
     def off_language(self) -> bool:
-        return self.language_probability is not None and self.language != self.expected_language
+        """True when the call was found to be in another language than the rubric's."""
+        return is_off_language(self.language, self.language_probability, self.expected_language)
 
     # mono, diarized: one sample per voice, in voice order (kept so roles can be re-decided later)
     voices: tuple[VoiceSample, ...] = ()
@@ -195,4 +202,4 @@ class Call:
     @property
     def off_language(self) -> bool:
         """True when the call was found to be in another language than the rubric's."""
-        return self.language_probability is not None and self.language != self.expected_language
+        return is_off_language(self.language, self.language_probability, self.expected_language)
