@@ -598,6 +598,15 @@ class Index:
         value = self.db.execute(sql, args).fetchone()[0]
         return None if value is None else round(float(value), 3)
 
+    def rep_clarity(self, rep: str) -> dict[int, float]:
+        """`clarity(call, REP)` of every call of `rep` that has rep words, in one query."""
+        rows = self.db.execute(
+            "select w.call_id, round(avg(w.probability), 3) from words w join calls c on c.id = w.call_id "
+            "where c.rep = ? and w.speaker in (?, ?) group by w.call_id",
+            [rep, REP, UNKNOWN],
+        )
+        return dict(rows.fetchall())
+
     def words(self, call_id: int) -> list[Word]:
         """A call's words in time order (the order match word indices refer to)."""
         return [

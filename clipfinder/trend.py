@@ -9,7 +9,7 @@ from typing import Any
 from .coaching import Moment, canonical_rep, check_skill, current_focus, monday, parse_moment, scores, weekly_scores
 from .errors import BadInput
 from .index import IN_RUBRIC_LANGUAGE, Index
-from .records import BY_CHANNEL, REP, UNKNOWN, Attribution
+from .records import BY_CHANNEL, Attribution
 
 
 def call_rows(index: Index, rep: str) -> list[dict[str, Any]]:
@@ -19,14 +19,7 @@ def call_rows(index: Index, rep: str) -> list[dict[str, Any]]:
         "select distinct cl.call_id, cl.skill from clips cl join calls c on c.id = cl.call_id where c.rep = ?", [rep]
     ):
         heard.setdefault(call_id, set()).add(skill)
-    # how clearly the rep's words were heard (everyone's on a mono call whose speakers are unknown)
-    clarity = dict(
-        index.db.execute(
-            "select w.call_id, round(avg(w.probability), 3) from words w join calls c on c.id = w.call_id "
-            "where c.rep = ? and w.speaker in (?, ?) group by w.call_id",
-            [rep, REP, UNKNOWN],
-        ).fetchall()
-    )
+    clarity = index.rep_clarity(rep)
     rows = []
     for (
         call_id,

@@ -55,6 +55,8 @@ def test_missed_says_not_detected_on_a_clear_call_and_cannot_judge_on_a_garbled_
         on_clear = missed_skills(index, str(clear))
         on_garbled = missed_skills(index, str(garbled))
     assert [c.level for c in on_clear.clarity] == ["clear", "clear"]
+    with Index(db) as index:  # the per-rep query gives every call's rep clarity at once
+        assert index.rep_clarity("alice") == {clear: index.clarity(clear, "rep"), garbled: 0.4}
     assert "discovery: Open discovery questions: not detected (transcript clear, 0.90)" in missed_text(on_clear)
     assert [c.value for c in on_garbled.clarity] == [0.4, 0.4] and GARBLED > 0.4
     text = missed_text(on_garbled)
