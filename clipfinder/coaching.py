@@ -225,15 +225,6 @@ def _verdict(in_window: list[dict[str, Any]], calls: list[dict[str, Any]]) -> tu
     return False, NOT_DETECTED_UNCERTAIN
 
 
-def _skill_speaker(index: Index, skill: str) -> str | None:
-    """Whose words tell whether `skill` was done (None: everyone's)."""
-    from .rematch import stored_rubric
-
-    known = {s.id: s.speaker for s in stored_rubric(index).skills}
-    speaker = known.get(skill, "any")
-    return None if speaker == "any" else speaker
-
-
 def followup(index: Index, rep: str | None = None, now: Moment | None = None) -> list[dict[str, Any]]:
     """Each commitment with the rep's calls since it was made and whether the skill showed up.
 
@@ -243,7 +234,11 @@ def followup(index: Index, rep: str | None = None, now: Moment | None = None) ->
     which, in words. A call's time is its recording date; a date without a time counts as its
     whole day.
     """
+    from .rematch import stored_rubric
+
     now = now or parse_moment(None)
+    # whose words tell whether each skill was done (a skill no longer in the rubric: everyone's)
+    said_by = {s.id: s.said_by for s in stored_rubric(index).skills}
     out = []
     calls_of: dict[str, list[tuple[int, str, int]]] = {}
     for c in commitments(index, rep):
@@ -263,7 +258,7 @@ def followup(index: Index, rep: str | None = None, now: Moment | None = None) ->
                     "select id from clips where call_id = ? and skill = ? order by rank desc", [call_id, c.skill]
                 )
             ]
-            heard = Clarity(index.clarity(call_id, _skill_speaker(index, c.skill)))
+            heard = Clarity(index.clarity(call_id, said_by.get(c.skill)))
             calls.append(
                 {
                     "call_id": call_id,

@@ -55,5 +55,5 @@ def missed_skills(index: Index, call_ref: str) -> MissedReport:
     row = index.db.execute(
         "select max(end_s) from words where call_id = ? and speaker = ?", [call.id, speaker]
     ).fetchone()
-    clarity = tuple(Clarity(index.clarity(call.id, None if s.speaker == "any" else s.speaker)) for s in expected)
+    clarity = tuple(Clarity(index.clarity(call.id, s.said_by)) for s in expected)
     return MissedReport(call, expected, tuple(sorted(heard)), row[0], clarity)

@@ -49,6 +49,11 @@ class Skill:
     expected: bool = False
     description: str = ""
 
+    @property
+    def said_by(self) -> str | None:
+        """The role whose words show this skill, None when anyone's do."""
+        return None if self.speaker == "any" else self.speaker
+
 
 @dataclass(frozen=True)
 class Rubric:
