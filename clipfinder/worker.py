@@ -106,15 +106,8 @@ def transcribe_recording(job: Job) -> Transcript:
     if not any(s.words for s in segments):
         raise BadAudio(f"{path}: no speech found in the recording ({duration:.1f} s of audio)")
     segments.sort(key=lambda s: (s.start, s.end))
-    heard = [w.probability for s in segments for w in s.words]
-    # A clearly heard call is in the model's language (an English-only model hears another
-    # language as unsure English); anything less clear is checked with a multilingual model.
-    if probability is None and job.detector is not None and sum(heard) / len(heard) < CLEAR:
-        found, top, every = detect_language(load_model(job.detector, job.cpu_threads), _sample(plans))
-        # Flag a call only when its expected language is unlikely: one unsure guess at another
-        # language must not cost an English call all its clips.
-        expected_p = round(every.get(expected, 0.0), 3)
-        language, probability = (expected, expected_p) if expected_p >= LIKELY_ENOUGH else (found, top)
+    if probability is None:
+        language, probability = _checked_language(job, plans, segments, expected)
     transcript = Transcript(
         path=job.path,
         sha256=job.sha256,
@@ -136,6 +129,25 @@ def transcribe_recording(job: Job) -> Transcript:
         return attribute_mono(transcript, plans[0].samples, job.diarize, job.voiceprint)
     rep_plan = next(p for p in plans if p.speaker == REP)
     return replace(transcript, rep_sample=channel_voice(rep_plan.samples, transcript.words, REP))
+
+
+def _checked_language(
+    job: Job, plans: list[ChannelPlan], segments: list[Segment], expected: str
+) -> tuple[str, float | None]:
+    """The call's language and its probability, or (`expected`, None) when it was not checked.
+
+    A clearly heard call is in the model's language (an English-only model hears another
+    language as unsure English); anything less clear is checked with the job's multilingual
+    detector, when there is one.
+    """
+    heard = [w.probability for s in segments for w in s.words]
+    if job.detector is None or sum(heard) / len(heard) >= CLEAR:
+        return expected, None
+    found, top, every = detect_language(load_model(job.detector, job.cpu_threads), _sample(plans))
+    # Flag a call only when its expected language is unlikely: one unsure guess at another
+    # language must not cost an English call all its clips.
+    expected_p = round(every.get(expected, 0.0), 3)
+    return (expected, expected_p) if expected_p >= LIKELY_ENOUGH else (found, top)
 
 
 def _sample(plans: list[ChannelPlan]) -> np.ndarray:
