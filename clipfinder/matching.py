@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -148,7 +149,7 @@ class Matcher:
             ok &= runs[start] == runs[start + n - 1]
             need = forms.speaker[form]
             said = speakers[start]
-            ok &= (need == ANY_SPEAKER) | (said == need) | (said == UNKNOWN_CODE)
+            ok &= _may_say(need, said)
             for f, s, value in zip(form[ok].tolist(), start[ok].tolist(), score[ok].tolist()):
                 kind = "exact" if value >= 100 - 1e-6 else "fuzzy"
                 moment = _moment(
@@ -168,8 +169,7 @@ class Matcher:
         for hit in find_sound_alikes(self._sound_phrases, tokens, runs.tolist(), probability):
             skill_index, phrase = self._sound_owner[hit.phrase]
             skill = self.rubric.skills[skill_index]
-            need, said = _skill_speaker(skill), int(speakers[hit.first])
-            if need != ANY_SPEAKER and said not in (need, UNKNOWN_CODE):
+            if not _may_say(_skill_speaker(skill), int(speakers[hit.first])):
                 continue
             n = hit.last - hit.first + 1
             moment = _moment(skill, phrase, hit.similarity * 100, SOUND, words, token_word, hit.first, n)
@@ -238,6 +238,13 @@ UNKNOWN_CODE = -1
 
 def _speaker_code(speaker: str) -> int:
     return ROLES.index(speaker) if speaker in ROLES else UNKNOWN_CODE
+
+
+def _may_say(need: Any, said: Any) -> Any:
+    """Whether words of speaker code `said` can show a skill needing `need` (codes or arrays of
+    them): the skill's own role, any role for an "any" skill, and anyone on a call whose speakers
+    are unknown."""
+    return (need == ANY_SPEAKER) | (said == need) | (said == UNKNOWN_CODE)
 
 
 def _skill_speaker(skill: Skill) -> int:
