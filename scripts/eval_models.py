@@ -6,7 +6,10 @@ phrases as hotwords, and Whisper base beam 5 when the base extra is installed):
 - skill moments found on the fixture calls, on the clean audio and through a telephone line
   (8 kHz, 300-3400 Hz, mu-law), and clips holding no true moment;
 - on the real 8 kHz Callytics call, the support rubric's moments found and false;
-- transcription speed (one process, every core) on the fixtures, in times real time.
+- transcription speed (one process, every core) on the fixtures, in times real time, and the
+  end-to-end default ingest of fixtures/calls with each model;
+- the clarity (tiny.en's mean word probability) of every file and base's probability that it is
+  English: what the clarity and language-check thresholds rest on.
 Every setting decodes the same files in the same run. Figures in docs/evaluation.md come from
 this script.
 """
@@ -151,9 +154,56 @@ def default_recall() -> None:
     print(f"{c_found:3d}/{total:<2d} {c_false:6d} {p_found:3d}/{total:<2d} {p_false:6d}")
 
 
+def report_ingest_speed() -> None:
+    """End-to-end `clipfinder ingest fixtures/calls` (default workers, model loading included) per model."""
+    from clipfinder import Index, ingest
+
+    print("\n## End-to-end default ingest of fixtures/calls (default workers, model loading included)")
+    for model in ["tiny.en"] + (["base"] if base_model() is not None else []):
+        with tempfile.TemporaryDirectory() as tmp, Index(Path(tmp) / "speed.db") as index:
+            started = time.perf_counter()
+            report = ingest([FIXTURES / "calls"], index, model=model)
+            spent = time.perf_counter() - started
+            audio = sum(o.audio_s or 0 for o in report.outcomes)
+        print(f"{model:10} {audio / 60:.1f} audio min in {spent:.1f} s = {audio / spent:.1f}x real time")
+
+
+def report_clarity() -> None:
+    """What the clarity and language-check thresholds rest on: tiny.en's mean word probability per
+    file, and base's probability of English for the same audio (the language check)."""
+    from clipfinder.audio import decode
+    from clipfinder.transcribe import detect_language
+
+    tiny = load_model(resolve_model(None), 0)
+    base = base_model()
+    detector = load_model(base, 0) if base is not None else None
+    rows: list[tuple[str, list]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for variant, paths in fixture_files(Path(tmp)).items():
+            rows += [(f"fixture {name} ({variant})", decode(path)) for name, path in paths.items()]
+        german = FIXTURES / "other" / "carla" / "mueller-erstgespraech.ogg"
+        rows.append(("fixture German call (clean)", decode(german)))
+    rows += [(name, [samples]) for name, _, samples in wer_files()] if AUDIO.exists() else []
+    print("\n## Clarity (tiny.en mean word probability) and the language check (base: probability of English)")
+    print(f"{'file':48} {'clarity':>8} {'P(en)':>6}")
+    for name, channels in rows:
+        heard = [
+            w.probability for c in channels for seg in transcribe_channel(tiny, c, "unknown", None) for w in seg.words
+        ]
+        clarity = sum(heard) / len(heard) if heard else float("nan")
+        english = "-"
+        if detector is not None:
+            mixed = channels[0] if len(channels) == 1 else (channels[0] + channels[1]) / 2
+            english = f"{detect_language(detector, mixed)[2].get('en', 0.0):.2f}"
+        print(f"{name[:48]:48} {clarity:8.2f} {english:>6}")
+
+
 def main() -> None:
     if "--default-recall" in sys.argv:
         default_recall()
+        return
+    if "--clarity" in sys.argv:
+        report_clarity()
         return
     chosen = settings()
     with tempfile.TemporaryDirectory() as tmp:
@@ -170,6 +220,8 @@ def main() -> None:
                 f"{share:12.0%} {audio / spent:6.1f}x"
             )
     report_kernels()
+    report_ingest_speed()
+    report_clarity()
     if not AUDIO.exists():
         print(f"\n{AUDIO} not found: no real-speech figures.")
         return
