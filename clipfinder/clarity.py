@@ -7,9 +7,9 @@ phone line, crosstalk) "the rep never asked for next steps" may be the model's m
 product says "not detected" with the clarity, and below GARBLED says it cannot judge at all.
 
 Thresholds were set on measured clarity (docs/rubric.md, "Confidence and clarity"): clean
-synthetic calls and a clean real recording 0.84-0.89; real meeting and phone audio 0.71-0.86;
-the synthetic calls through an 8 kHz phone line 0.64-0.78, where a third of the skill moments
-are lost to transcription errors.
+synthetic calls 0.84-0.88; real recordings 0.75-0.94 (an 8 kHz phone call the lowest); the
+synthetic calls through an 8 kHz phone line 0.64-0.78, where a third of the skill moments are
+lost to transcription errors.
 """
 
 from __future__ import annotations
