@@ -5,12 +5,12 @@ with Index("team.db") as index:
     report = ingest(["calls/"], index)
 """
 
-from .errors import ClipfinderError
-from .index import Index
-from .ingest import IngestReport, Outcome, ingest
-from .metrics import compute_metrics
-from .records import Call, CallMeta, Metrics, Segment, Transcript, Word
-from .stats import call_stats, rep_averages
+from clipfinder.errors import ClipfinderError
+from clipfinder.jobs.ingest import IngestReport, Outcome, ingest
+from clipfinder.pipeline.metrics import compute_metrics
+from clipfinder.read.stats import call_stats, rep_averages
+from clipfinder.records import Call, CallMeta, Metrics, Segment, Transcript, Word
+from clipfinder.store.index import Index
 
 __version__ = "0.1.0"
 

@@ -1,3 +1,3 @@
-from .cli import main
+from clipfinder.cli.app import main
 
 main()

@@ -36,14 +36,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from clipfinder import Index, ingest  # noqa: E402
-from clipfinder.audio import SAMPLE_RATE, decode, probe  # noqa: E402
-from clipfinder.clips import build_clips  # noqa: E402
-from clipfinder.matching import Matcher  # noqa: E402
-from clipfinder.metrics import compute_metrics  # noqa: E402
+from clipfinder.jobs.rematch import rematch  # noqa: E402
+from clipfinder.pipeline.audio import SAMPLE_RATE, decode, probe  # noqa: E402
+from clipfinder.pipeline.clips import build_clips  # noqa: E402
+from clipfinder.pipeline.matching import Matcher  # noqa: E402
+from clipfinder.pipeline.metrics import compute_metrics  # noqa: E402
+from clipfinder.pipeline.rubric import load_rubric  # noqa: E402
+from clipfinder.read.search import search  # noqa: E402
 from clipfinder.records import CallMeta, Segment, Transcript, Word  # noqa: E402
-from clipfinder.rematch import rematch  # noqa: E402
-from clipfinder.rubric import load_rubric  # noqa: E402
-from clipfinder.search import search  # noqa: E402
 from tests.audio_helpers import write_wav  # noqa: E402
 
 STEREO = ["alice/acme-discovery.wav", "alice/globex-pricing.mp3", "bob/initech-followup.flac"]
@@ -80,8 +80,8 @@ def bare_baseline(folder: Path) -> float:
     """faster-whisper alone, with the options clipfinder uses: each channel, one process, all cores; seconds."""
     from faster_whisper import WhisperModel
 
-    from clipfinder.transcribe import TranscribeOptions
-    from clipfinder.whisper_model import embedded_model_path
+    from clipfinder.pipeline.transcribe import TranscribeOptions
+    from clipfinder.pipeline.whisper_model import embedded_model_path
 
     opts = TranscribeOptions()
 
@@ -270,7 +270,7 @@ def bench_search(pieces: list[list[Word]], calls: int, minutes: float) -> None:
 
 
 def bench_export() -> None:
-    from clipfinder.export import cut_audio, ffmpeg_binary
+    from clipfinder.read.export import cut_audio, ffmpeg_binary
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -298,10 +298,10 @@ def bench_export() -> None:
 
 
 def bench_diarize(minutes: float = 10.0) -> None:
-    from clipfinder import diarize
-    from clipfinder.transcribe import transcribe_channel
-    from clipfinder.whisper_model import load_model, resolve_model
-    from clipfinder.worker import channel_voice
+    from clipfinder.pipeline import diarize
+    from clipfinder.pipeline.recording import channel_voice
+    from clipfinder.pipeline.transcribe import transcribe_channel
+    from clipfinder.pipeline.whisper_model import load_model, resolve_model
 
     pieces = []
     for name in STEREO[:2]:  # alice's calls: one rep voice, one prospect voice

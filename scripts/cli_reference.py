@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from clipfinder.cli import app
+from clipfinder.cli.app import app
 
 WIDTH = 100
 

@@ -20,10 +20,10 @@ AUDIO = ROOT.parent / "shared" / "audio"
 SUPPORT_RUBRIC = ROOT / "scripts" / "eval_rubric_support.toml"
 
 from clipfinder import Index, ingest  # noqa: E402
-from clipfinder.audio import decode  # noqa: E402
-from clipfinder.rubric import Rubric  # noqa: E402
-from clipfinder.transcribe import transcribe_channel  # noqa: E402
-from clipfinder.whisper_model import load_model, resolve_model  # noqa: E402
+from clipfinder.pipeline.audio import decode  # noqa: E402
+from clipfinder.pipeline.rubric import Rubric  # noqa: E402
+from clipfinder.pipeline.transcribe import transcribe_channel  # noqa: E402
+from clipfinder.pipeline.whisper_model import load_model, resolve_model  # noqa: E402
 from tests.audio_helpers import write_wav  # noqa: E402
 
 
@@ -158,7 +158,7 @@ def report_matching_on_a_phone_call() -> None:
     call = AUDIO / "callytics_cs_call_8k"
     if not call.exists():
         return
-    from clipfinder.rubric import load_rubric, normalise_words
+    from clipfinder.pipeline.rubric import load_rubric, normalise_words
 
     rubric = load_rubric(SUPPORT_RUBRIC)
     truth = callytics_truth(rubric)
@@ -189,7 +189,7 @@ def report_matching_on_a_phone_call() -> None:
 
 def callytics_truth(rubric: Rubric) -> list[tuple[str, float, float]]:
     """(skill, start, end) of each rubric phrase really said on the Callytics call (its SRT)."""
-    from clipfinder.rubric import normalise_words
+    from clipfinder.pipeline.rubric import normalise_words
 
     truth = []
     for block in (AUDIO / "callytics_cs_call_8k" / "Call01.srt").read_text(encoding="utf-8").split("\n\n"):

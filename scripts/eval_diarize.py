@@ -26,14 +26,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 AUDIO = ROOT.parent / "shared" / "audio"
 
-from clipfinder import diarize  # noqa: E402
-from clipfinder.audio import decode  # noqa: E402
-from clipfinder.metrics import compute_metrics  # noqa: E402
+from clipfinder.pipeline import diarize  # noqa: E402
+from clipfinder.pipeline.audio import decode  # noqa: E402
+from clipfinder.pipeline.metrics import compute_metrics  # noqa: E402
+from clipfinder.pipeline.recording import attribute_mono  # noqa: E402
+from clipfinder.pipeline.speakers import rep_by_first_turn, role_speech  # noqa: E402
+from clipfinder.pipeline.transcribe import transcribe_channel  # noqa: E402
+from clipfinder.pipeline.whisper_model import load_model, resolve_model  # noqa: E402
 from clipfinder.records import MIN_SEPARABILITY, Transcript, VoiceSample, Word  # noqa: E402
-from clipfinder.speakers import rep_by_first_turn, role_speech  # noqa: E402
-from clipfinder.transcribe import transcribe_channel  # noqa: E402
-from clipfinder.whisper_model import load_model, resolve_model  # noqa: E402
-from clipfinder.worker import attribute_mono  # noqa: E402
 
 MODEL_ENV = "EVAL_MODEL"
 Turns = list[tuple[float, float, str]]  # (start, end, speaker) truth

@@ -25,14 +25,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from clipfinder.audio import SAMPLE_RATE  # noqa: E402
-from clipfinder.clips import build_clips  # noqa: E402
-from clipfinder.matching import Matcher  # noqa: E402
+from clipfinder.pipeline.audio import SAMPLE_RATE  # noqa: E402
+from clipfinder.pipeline.clips import build_clips  # noqa: E402
+from clipfinder.pipeline.matching import Matcher  # noqa: E402
+from clipfinder.pipeline.recording import Job, transcribe_recording  # noqa: E402
+from clipfinder.pipeline.rubric import Rubric, load_rubric  # noqa: E402
+from clipfinder.pipeline.transcribe import TranscribeOptions, transcribe_channel  # noqa: E402
+from clipfinder.pipeline.whisper_model import ModelRef, base_model, load_model, resolve_model  # noqa: E402
 from clipfinder.records import Word  # noqa: E402
-from clipfinder.rubric import Rubric, load_rubric  # noqa: E402
-from clipfinder.transcribe import TranscribeOptions, transcribe_channel  # noqa: E402
-from clipfinder.whisper_model import ModelRef, base_model, load_model, resolve_model  # noqa: E402
-from clipfinder.worker import Job, transcribe_recording  # noqa: E402
 from scripts.eval import AUDIO, SUPPORT_RUBRIC, callytics_truth, normalise, wer, wer_files  # noqa: E402
 from tests.audio_helpers import phone_copy  # noqa: E402
 
@@ -171,8 +171,8 @@ def report_ingest_speed() -> None:
 def report_clarity() -> None:
     """What the clarity and language-check thresholds rest on: tiny.en's mean word probability per
     file, and base's probability of English for the same audio (the language check)."""
-    from clipfinder.audio import decode
-    from clipfinder.transcribe import detect_language
+    from clipfinder.pipeline.audio import decode
+    from clipfinder.pipeline.transcribe import detect_language
 
     tiny = load_model(resolve_model(None), 0)
     base = base_model()

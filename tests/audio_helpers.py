@@ -62,7 +62,7 @@ def write_mulaw_wav(path: Path, channels: list[np.ndarray], rate: int = PHONE_RA
 
 def phone_copy(source: Path, target: Path) -> Path:
     """A copy of a recording as heard through a phone line (mu-law WAV), with its sidecar."""
-    from clipfinder.audio import decode
+    from clipfinder.pipeline.audio import decode
 
     out = write_mulaw_wav(target, [phone_line(c) for c in decode(source)])
     sidecar = source.with_name(source.name + ".json")

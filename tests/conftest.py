@@ -57,7 +57,7 @@ def words(*spans: tuple[str, float, float], text: str = "word") -> list[Word]:
 def add_call(index, lines, *, rep="alice", account="Acme", date="2026-11-16", name=None, probability=0.9):
     """Index a hand-made call: `lines` is [(speaker, text)], one segment each, 0.4 s per word, every
     word heard with `probability`."""
-    from clipfinder.metrics import compute_metrics
+    from clipfinder.pipeline.metrics import compute_metrics
     from clipfinder.records import CallMeta, Segment, Transcript
 
     segments, t = [], 0.0
@@ -81,7 +81,7 @@ def database_at(path: Path, version: int):
     returns the open sqlite_utils Database for the test to fill and close."""
     import sqlite_utils
 
-    from clipfinder.index import MIGRATIONS
+    from clipfinder.store.index import MIGRATIONS
 
     db = sqlite_utils.Database(path)
     db.table("clipfinder_migrations").create({"version": int, "name": str, "applied_at": str}, pk="version")

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from clipfinder.audio import decode, is_dual_mono, probe, sha256_file
 from clipfinder.errors import BadAudio, NotAudio
+from clipfinder.pipeline.audio import decode, is_dual_mono, probe, sha256_file
 
 from .audio_helpers import tone, write_wav
 from .conftest import CALLS

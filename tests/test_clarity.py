@@ -5,11 +5,11 @@ import json
 import pytest
 
 from clipfinder import Index
-from clipfinder.clarity import GARBLED, Clarity, evidence
-from clipfinder.coaching import add_commitment, followup, parse_moment, set_focus
-from clipfinder.missed import missed_skills
-from clipfinder.rematch import rematch, stored_rubric
-from clipfinder.views import followup_text, missed_text
+from clipfinder.cli.views import followup_text, missed_text
+from clipfinder.coaching.loop import add_commitment, followup, parse_moment, set_focus
+from clipfinder.jobs.rematch import rematch, stored_rubric
+from clipfinder.pipeline.clarity import GARBLED, Clarity, evidence
+from clipfinder.read.missed import missed_skills
 
 from .conftest import add_call
 from .test_cli import run
@@ -95,9 +95,9 @@ def test_a_commitment_with_no_call_in_its_72_hours_is_not_met_whatever_came_late
 
 
 def test_prep_says_why_it_cannot_judge_an_account_whose_rep_said_nothing(tmp_path):
-    from clipfinder.coaching import set_focus
-    from clipfinder.prep import build_prep
-    from clipfinder.prep_render import render_prep
+    from clipfinder.coaching.loop import set_focus
+    from clipfinder.coaching.prep import build_prep
+    from clipfinder.coaching.render import render_prep
 
     db = tmp_path / "p.db"
     with Index(db) as index:

@@ -6,7 +6,7 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
-from clipfinder.cli import app
+from clipfinder.cli.app import app
 from scripts.cli_reference import reference
 
 from .conftest import CALLS, ROOT
@@ -190,7 +190,7 @@ def test_rematch_with_a_new_rubric_and_back(db_copy, tmp_path):
     items = json.loads(run("search", "--db", db, "--json").output)
     assert {i["skill"] for i in items} == {"renewals"}
     assert "renewals" in run("skills", "--db", db).output
-    from clipfinder.rubric import default_rubric_text
+    from clipfinder.pipeline.rubric import default_rubric_text
 
     default = tmp_path / "default.toml"
     default.write_text(default_rubric_text())

@@ -1,7 +1,7 @@
 import pytest
 
-from clipfinder.clips import build_clips, place_window, window_text
-from clipfinder.matching import Match
+from clipfinder.pipeline.clips import build_clips, place_window, window_text
+from clipfinder.pipeline.matching import Match
 from clipfinder.records import Word
 
 

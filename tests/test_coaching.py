@@ -5,7 +5,7 @@ import json
 import pytest
 
 from clipfinder import Index
-from clipfinder.coaching import (
+from clipfinder.coaching.loop import (
     add_commitment,
     add_score,
     current_focus,
@@ -15,9 +15,9 @@ from clipfinder.coaching import (
     rotation_advice,
     set_focus,
 )
+from clipfinder.coaching.trend import trend
 from clipfinder.errors import BadInput, NotFound
-from clipfinder.rematch import rematch, stored_rubric
-from clipfinder.trend import trend
+from clipfinder.jobs.rematch import rematch, stored_rubric
 
 from .conftest import add_call
 from .test_cli import run

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from clipfinder import diarize
-from clipfinder.diarize import (
+from clipfinder.pipeline import diarize
+from clipfinder.pipeline.diarize import (
     DiarizeOptions,
     Voice,
     assign_words,
@@ -149,7 +149,7 @@ def test_viterbi_keeps_a_turn_through_one_doubtful_word_but_changes_after_a_paus
 def test_mel_features_are_the_ones_the_encoder_was_trained_on():
     """Our numpy features equal librosa's melspectrogram (what Resemblyzer computes) on real audio."""
     librosa = pytest.importorskip("librosa")
-    from clipfinder.audio import decode
+    from clipfinder.pipeline.audio import decode
 
     from .conftest import CALLS
 
@@ -164,7 +164,7 @@ def test_mel_features_are_the_ones_the_encoder_was_trained_on():
 
 def test_the_encoder_loads_from_the_installed_package_and_tells_voices_apart():
     """Two fixture voices (bob's rep and prospect) embed nearer themselves than each other."""
-    from clipfinder.audio import decode
+    from clipfinder.pipeline.audio import decode
 
     from .conftest import CALLS, truth
 
@@ -186,7 +186,7 @@ def test_the_encoder_loads_from_the_installed_package_and_tells_voices_apart():
 
 def test_fixture_voices_are_separable_when_mixed_to_one_channel():
     """bob's rep and prospect, mixed down to mono with word timings from the script."""
-    from clipfinder.audio import decode
+    from clipfinder.pipeline.audio import decode
 
     from .conftest import CALLS, truth
 
@@ -226,7 +226,7 @@ def _agreement(labels, speakers):
 @pytest.mark.parametrize("trim", [0.0, 0.05])
 def test_real_two_speaker_meetings_keep_both_voices_whatever_the_word_edges(name, trim):
     """AMI excerpts whose voices collapsed into one when a CPU's kernels moved word edges a little."""
-    from clipfinder.audio import decode
+    from clipfinder.pipeline.audio import decode
 
     turns = []
     for line in (AMI / "debug.development.rttm").read_text().splitlines():

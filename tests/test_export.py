@@ -3,9 +3,9 @@ import json
 import pytest
 
 from clipfinder import Index
-from clipfinder.audio import decode
 from clipfinder.errors import BadInput, NotFound
-from clipfinder.export import export_clips, safe_name
+from clipfinder.pipeline.audio import decode
+from clipfinder.read.export import export_clips, safe_name
 
 
 def test_safe_name_keeps_metadata_inside_the_folder():

@@ -3,9 +3,9 @@ import sqlite3
 import pytest
 
 from clipfinder.errors import BadInput, NotFound
-from clipfinder.index import MIGRATIONS, Index
-from clipfinder.metrics import compute_metrics
+from clipfinder.pipeline.metrics import compute_metrics
 from clipfinder.records import CallMeta, Segment, Transcript, Word
+from clipfinder.store.index import MIGRATIONS, Index
 
 
 def make_transcript(sha="a" * 64, path="/calls/alice/c1.wav", text="How do you coach today?") -> Transcript:
@@ -64,13 +64,13 @@ def test_rewriting_the_same_bytes_replaces_and_keeps_the_id(tmp_path):
 
 def test_a_failed_write_leaves_nothing_behind(tmp_path, monkeypatch):
     """The metrics row is written last: failing there must roll back the call, segments and words."""
-    import clipfinder.index
+    import clipfinder.store.index
 
     def boom(*args, **kwargs):
         raise sqlite3.OperationalError("disk I/O error")
 
     with Index(tmp_path / "x.db") as index:
-        monkeypatch.setattr(clipfinder.index, "_metrics_row", boom)
+        monkeypatch.setattr(clipfinder.store.index, "_metrics_row", boom)
         with pytest.raises(sqlite3.OperationalError):
             store(index, make_transcript())
         for table in ("calls", "segments", "words", "metrics", "segments_fts"):
@@ -103,7 +103,7 @@ def test_db_path_that_is_a_folder_is_rejected(tmp_path):
 def test_an_index_from_before_confidence_upgrades_and_backfills(tmp_path):
     """A schema-4 database: its matches get a kind and a confidence from their stored words, its
     clips the confidence of their surest match and a rank built from it; its calls stay matched."""
-    from clipfinder.index import MIGRATIONS
+    from clipfinder.store.index import MIGRATIONS
 
     from .conftest import database_at
 

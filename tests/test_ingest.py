@@ -1,6 +1,6 @@
 """Finding recordings in folders (no model needed)."""
 
-from clipfinder.ingest import FAILED, NOT_AUDIO, find_recordings
+from clipfinder.jobs.ingest import FAILED, NOT_AUDIO, find_recordings
 
 from .audio_helpers import tone, write_wav
 

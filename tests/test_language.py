@@ -5,10 +5,10 @@ import shutil
 import pytest
 
 from clipfinder import Index, ingest
+from clipfinder.cli.views import calls_table, missed_text
 from clipfinder.errors import BadInput
-from clipfinder.missed import missed_skills
-from clipfinder.views import calls_table, missed_text
-from clipfinder.whisper_model import base_model, check_language, is_multilingual, resolve_model
+from clipfinder.pipeline.whisper_model import base_model, check_language, is_multilingual, resolve_model
+from clipfinder.read.missed import missed_skills
 
 from .conftest import CALLS, ROOT
 from .test_cli import run

@@ -1,8 +1,8 @@
 import pytest
 
-from clipfinder.matching import Matcher
+from clipfinder.pipeline.matching import Matcher
+from clipfinder.pipeline.rubric import parse_rubric
 from clipfinder.records import Word
-from clipfinder.rubric import parse_rubric
 
 
 def said(text: str, speaker: str = "rep", start: float = 0.0) -> list[Word]:

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from clipfinder.errors import BadMetadata
-from clipfinder.metadata import load_metadata, read_manifest
+from clipfinder.jobs.metadata import load_metadata, read_manifest
 
 
 @pytest.fixture

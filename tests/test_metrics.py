@@ -1,4 +1,4 @@
-from clipfinder.metrics import BACKCHANNEL_S, MERGE_GAP_S, compute_metrics, talk_intervals
+from clipfinder.pipeline.metrics import BACKCHANNEL_S, MERGE_GAP_S, compute_metrics, talk_intervals
 from clipfinder.records import Segment
 
 from .conftest import words

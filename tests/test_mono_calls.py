@@ -6,9 +6,9 @@ import json
 import pytest
 
 from clipfinder import Index, ingest
-from clipfinder.audio import decode
 from clipfinder.errors import BadAudio, BadInput
-from clipfinder.voiceprints import enroll
+from clipfinder.jobs.enroll import enroll
+from clipfinder.pipeline.audio import decode
 
 from .audio_helpers import tone, write_wav
 from .conftest import CALLS, truth
@@ -148,7 +148,7 @@ def test_a_later_stereo_call_fixes_an_earlier_guess(tmp_path):
 
 def test_an_index_from_before_diarization_upgrades_in_place(tmp_path):
     """A schema-2 database (the release before voices) opens, migrates, and keeps its calls."""
-    from clipfinder.index import MIGRATIONS
+    from clipfinder.store.index import MIGRATIONS
 
     from .conftest import database_at
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from clipfinder import Index, ingest
-from clipfinder.audio import decode
-from clipfinder.ingest import FAILED, INDEXED, NOT_AUDIO, SKIPPED
+from clipfinder.jobs.ingest import FAILED, INDEXED, NOT_AUDIO, SKIPPED
+from clipfinder.pipeline.audio import decode
 
 from .audio_helpers import tone, write_wav
 from .conftest import CALLS, truth
@@ -74,7 +74,7 @@ def test_mono_call_is_diarized_and_matched_to_the_reps_stereo_voice(ingested):
 
 
 def test_mono_call_without_the_diarize_extra_keeps_unknown_speakers(tmp_path, monkeypatch):
-    from clipfinder import diarize
+    from clipfinder.pipeline import diarize
 
     monkeypatch.setattr(diarize, "available", lambda: False)
     with Index(tmp_path / "x.db") as index:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from clipfinder import Index
-from clipfinder.coaching import add_commitment, add_score, set_focus
-from clipfinder.prep import build_prep
+from clipfinder.coaching.loop import add_commitment, add_score, set_focus
+from clipfinder.coaching.prep import build_prep
 
 from .test_cli import run
 
@@ -85,7 +85,7 @@ def test_html_is_one_self_contained_file(coached, tmp_path):
     audio = re.search(r"data:audio/mpeg;base64,([A-Za-z0-9+/=]+)", page).group(1)
     mp3 = tmp_path / "embedded.mp3"
     mp3.write_bytes(base64.b64decode(audio))
-    from clipfinder.audio import decode
+    from clipfinder.pipeline.audio import decode
 
     (channel, *_) = decode(mp3)
     assert 25 <= len(channel) / 16000 <= 35  # a 30-second clip

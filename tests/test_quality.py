@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from clipfinder import Index, ingest
-from clipfinder.audio import decode
-from clipfinder.export import export_clips
+from clipfinder.pipeline.audio import decode
+from clipfinder.read.export import export_clips
 
 from .conftest import truth
 

@@ -1,7 +1,7 @@
 import pytest
 
 from clipfinder.errors import BadInput
-from clipfinder.rubric import DEFAULT_THRESHOLD, load_rubric, normalise_words, parse_rubric
+from clipfinder.pipeline.rubric import DEFAULT_THRESHOLD, load_rubric, normalise_words, parse_rubric
 
 GOOD = """
 [[skill]]

@@ -2,9 +2,9 @@ import pytest
 
 from clipfinder import Index
 from clipfinder.errors import BadInput, NotFound
-from clipfinder.rematch import rematch
-from clipfinder.rubric import load_rubric
-from clipfinder.search import search
+from clipfinder.jobs.rematch import rematch
+from clipfinder.pipeline.rubric import load_rubric
+from clipfinder.read.search import search
 
 from .conftest import add_call
 
@@ -121,7 +121,7 @@ def test_rematch_keeps_clip_ids_and_never_reuses_an_id(index):
     after = {(h.call_id, h.skill, h.start_s): h.clip_id for h in search(index, limit=100)}
     assert before == after
     narrow = load_rubric().text.replace('"walk me through",', "")
-    from clipfinder.rubric import parse_rubric
+    from clipfinder.pipeline.rubric import parse_rubric
 
     rematch(index, parse_rubric(narrow, "narrow.toml"), 30.0)
     rematch(index, load_rubric(), 30.0)

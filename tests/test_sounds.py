@@ -2,8 +2,8 @@
 
 import pytest
 
+from clipfinder.pipeline.sounds import skeleton
 from clipfinder.records import Word
-from clipfinder.sounds import skeleton
 
 from .test_matching import rubric
 

@@ -1,8 +1,8 @@
 import pytest
 
 from clipfinder.errors import BadMetadata
+from clipfinder.pipeline.speakers import parse_channels, plan_channels
 from clipfinder.records import VoiceSample, Word
-from clipfinder.speakers import parse_channels, plan_channels
 
 from .audio_helpers import tone
 
@@ -33,10 +33,10 @@ def test_dual_mono_stereo_and_mono_give_one_unknown_plan():
 def test_a_call_whose_voices_sound_alike_gets_no_talk_ratio_and_says_why(tmp_path):
     """Two voices closer than MIN_SEPARABILITY: no talk ratio, marked uncertain, the reason shown."""
     from clipfinder import Index
-    from clipfinder.metrics import compute_metrics
+    from clipfinder.cli.views import calls_table
+    from clipfinder.pipeline.metrics import compute_metrics
+    from clipfinder.pipeline.speakers import choose_rep
     from clipfinder.records import MIN_SEPARABILITY, CallMeta, Segment, Transcript
-    from clipfinder.speakers import choose_rep
-    from clipfinder.views import calls_table
 
     near = VoiceSample((1.0, 0.0), 20.0)
     alike = VoiceSample((0.995, 0.0998), 20.0)  # cosine distance 0.005

@@ -1,7 +1,7 @@
 import math
 from types import SimpleNamespace as W
 
-from clipfinder.transcribe import ESTIMATED_WORD_S, repair_word_times
+from clipfinder.pipeline.transcribe import ESTIMATED_WORD_S, repair_word_times
 
 
 def test_good_words_keep_their_times():

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from clipfinder.errors import ModelNotFound
-from clipfinder.whisper_model import DEFAULT_MODEL, embedded_model_path, resolve_model
+from clipfinder.pipeline.whisper_model import DEFAULT_MODEL, embedded_model_path, resolve_model
 
 
 def test_default_is_the_embedded_tiny_en():

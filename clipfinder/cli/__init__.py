@@ -1,0 +1,1 @@
+"""The `clipfinder` command: parse, call one library function, print."""

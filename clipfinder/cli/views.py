@@ -1,0 +1,287 @@
+"""Plain-text tables and JSON shapes for the reading commands (no logic beyond layout)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from clipfinder.pipeline.clarity import evidence
+from clipfinder.pipeline.sounds import SOUND
+from clipfinder.read.formats import clock, speaker_label
+from clipfinder.read.missed import MissedReport
+from clipfinder.read.search import ClipHit
+from clipfinder.read.stats import ANCHOR_DISCOVERY_QUESTIONS, ANCHOR_TALK_RATIO
+from clipfinder.records import PROSPECT, REP, Call
+from clipfinder.store.index import Index
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """Left-aligned columns separated by two spaces."""
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
+
+
+def pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.0f}%"
+
+
+def num(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def short_path(path: str) -> str:
+    """The path relative to the current folder when it lies below it (tables stay readable)."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
+def calls_json(index: Index, found: list[Call]) -> list[dict[str, Any]]:
+    out = []
+    for c in found:
+        m = index.metrics(c.id)
+        out.append(
+            {
+                "call_id": c.id,
+                "path": c.path,
+                "rep": c.rep,
+                "account": c.account,
+                "date": c.date,
+                "title": c.title,
+                "duration_s": c.duration_s,
+                "layout": c.layout,
+                "channels": list(c.channels) if c.channels else None,
+                "speakers": c.attribution.method,
+                "speakers_confidence": c.attribution.confidence,
+                "speakers_uncertain": c.attribution.uncertain,
+                "voices": c.attribution.voices,
+                "talk_ratio": m.talk_ratio,
+                "model": c.model,
+                "language": c.language,
+                "language_probability": c.language_probability,
+                "off_language": c.off_language,
+                "sha256": c.sha256,
+                "ingested_at": c.ingested_at,
+            }
+        )
+    return out
+
+
+def calls_table(index: Index, found: list[Call]) -> str:
+    if not found:
+        return "No calls indexed yet."
+    rows = [
+        (
+            c.id,
+            c.date[:16].replace("T", " "),
+            c.rep,
+            c.account or "-",
+            clock(c.duration_s, hours=False),
+            (c.layout if c.layout == "stereo" else f"mono, {c.attribution.describe()}") + _language_note(c),
+            pct(index.metrics(c.id).talk_ratio) + ("?" if c.attribution.uncertain and c.layout == "mono" else ""),
+            short_path(c.path),
+        )
+        for c in found
+    ]
+    return table(("id", "date", "rep", "account", "length", "audio", "rep talk", "path"), rows)
+
+
+def _language_note(call: Call) -> str:
+    if not call.off_language:
+        return ""
+    return f"; NOT {call.expected_language} ({call.language} {call.language_probability:.2f})"
+
+
+def stats_table(items: list[dict[str, Any]], reps: list[dict[str, Any]]) -> str:
+    if not items:
+        return "No calls indexed yet."
+    rows = [
+        (
+            i["call_id"],
+            i["date"][:10],
+            i["rep"],
+            i["account"] or "-",
+            pct(i["talk_ratio"]) + ("?" if i["speakers_uncertain"] and i["talk_ratio"] is not None else ""),
+            i["speakers"],
+            num(i["longest_monologue_s"][REP], 0),
+            num(i["longest_monologue_s"][PROSPECT], 0),
+            _questions(i["questions"]),
+            num(i["interactivity"]),
+            num(i["patience_s"], 2),
+        )
+        for i in items
+    ]
+    per_call = table(
+        (
+            "call",
+            "date",
+            "rep",
+            "account",
+            "rep talk",
+            "speakers by",
+            "rep mono s",
+            "prosp mono s",
+            "questions r/p",
+            "switches/min",
+            "patience s",
+        ),
+        rows,
+    )
+    rep_rows = [
+        (
+            r["rep"],
+            f"{r['calls_with_roles']}/{r['calls']}" + (f" ({r['calls_uncertain']}?)" if r["calls_uncertain"] else ""),
+            pct(r["talk_ratio"]),
+            num(r["longest_monologue_s"][REP], 0),
+            num(r["questions"][REP]),
+            num(r["interactivity"]),
+            num(r["patience_s"], 2),
+        )
+        for r in reps
+    ]
+    per_rep = table(
+        ("rep", "calls*", "rep talk", "rep mono s", "rep questions", "switches/min", "patience s"), rep_rows
+    )
+    low, high = ANCHOR_DISCOVERY_QUESTIONS
+    talk = ANCHOR_TALK_RATIO
+    other = [f"{i['call_id']} ({i['language']} {i['language_probability']:.2f})" for i in items if i["off_language"]]
+    if other:
+        per_call += "\nNot in the rubric's language (no clips): call " + ", ".join(other)
+    return (
+        f"{per_call}\n\nAverages per rep (* calls with known speakers / all calls)\n{per_rep}\n\n"
+        f"Anchors (Gong Labs): rep talk {talk * 100:.0f}:{100 - talk * 100:.0f} talk:listen; "
+        f"{low}-{high} questions on a discovery call.\n"
+        "Speakers by: channels (stereo, exact); voiceprint N (mono, the rep's enrolled voice, confidence 0-1);\n"
+        "guess (mono, no voiceprint: the first voice to hold a turn). ? marks numbers that may be wrong:\n"
+        "`clipfinder enroll` the rep. Mono calls without the diarize extra show n/a; ?N counts their questions."
+    )
+
+
+def _questions(q: dict[str, int | None]) -> str:
+    if q.get(REP) is None:
+        return f"?{q.get('unknown', 0)}"
+    return f"{q[REP]}/{q[PROSPECT]}"
+
+
+def search_table(hits: list[ClipHit]) -> str:
+    if not hits:
+        return "No clips found."
+    rows = [
+        (
+            h.clip_id,
+            h.date[:10],
+            h.rep,
+            h.account or "-",
+            h.skill,
+            f"{clock(h.start_s, hours=False)}-{clock(h.end_s, hours=False)}",
+            f"{h.confidence:.2f}",
+            _excerpt(h),
+        )
+        for h in hits
+    ]
+    note = ""
+    if any(h.kind == SOUND for h in hits):
+        note += '\n~"..." the model wrote words that sound like the phrase; listen before you use the clip.'
+    if any(h.speakers_uncertain for h in hits):
+        note += "\n[Rep?] a mono call whose rep voice was guessed or weakly matched: `clipfinder enroll` the rep."
+    return table(("clip", "date", "rep", "account", "skill", "window", "conf", "moment"), rows) + note
+
+
+def _excerpt(hit: ClipHit) -> str:
+    speaker = speaker_label(hit.speaker) + ("?" if hit.speakers_uncertain else "")
+    heard = "~" if hit.kind == SOUND else ""
+    return f'@{clock(hit.match_start_s, hours=False)} [{speaker}] {heard}"{hit.phrase}"'
+
+
+def skills_table(index: Index, as_json: bool) -> str:
+    import json
+
+    from clipfinder.jobs.rematch import stored_rubric
+
+    rubric = stored_rubric(index)
+    counts = dict(index.db.execute("select skill, count(*) from clips group by skill").fetchall())
+    items = [
+        {
+            "id": s.id,
+            "name": s.name,
+            "speaker": s.speaker,
+            "expected": s.expected,
+            "clips": counts.get(s.id, 0),
+            "phrases": list(s.phrases),
+            "threshold": s.threshold,
+            "description": s.description,
+        }
+        for s in rubric.skills
+    ]
+    if as_json:
+        return json.dumps(items, indent=2)
+    rows = [(i["id"], i["name"], i["speaker"], "yes" if i["expected"] else "", i["clips"]) for i in items]
+    return f"Rubric: {rubric.source}\n" + table(("skill", "name", "said by", "expected", "clips"), rows)
+
+
+def missed_text(report: MissedReport) -> str:
+    c = report.call
+    when = c.date[:16].replace("T", " ")
+    head = f"Call {c.id}: {c.rep}, {c.account or 'no account'}, {when}, {clock(c.duration_s, hours=False)}"
+    if c.off_language:
+        body = (
+            f"Not matched against the rubric: the call does not sound like {c.expected_language} "
+            f"(the language check heard {c.language}, {c.language_probability:.2f})"
+        )
+    elif report.missed:
+        lines = [f"  {s.id}: {s.name}: {c.absence()}" for s, c in zip(report.missed, report.clarity)]
+        body = "Expected skills not found:\n" + "\n".join(lines)
+    else:
+        body = "Every expected skill came up."
+    who = "Someone (mono call: speakers unknown)" if c.attribution.method == "none" else "The prospect"
+    if report.prospect_last_s is None:
+        tail = "The prospect never spoke."
+    else:
+        left = max(0.0, c.duration_s - report.prospect_last_s)
+        tail = f"{who} last spoke at {clock(report.prospect_last_s, hours=False)}; the call ran {left:.0f} s more."
+    heard = ", ".join(report.heard) or "none"
+    return f"{head}\n{body}\nSkills heard: {heard}\n{tail}"
+
+
+def voices_table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "No voices yet: `clipfinder enroll REP AUDIO...`, or ingest a rep's stereo calls with the diarize extra."
+    body = [
+        (r["rep"], r["id"], f"{r['seconds']:.1f}", f"call {r['call_id']}" if r["call_id"] else short_path(r["source"]))
+        for r in rows
+    ]
+    return table(("rep", "sample", "speech s", "from"), body)
+
+
+def followup_text(items: list[dict[str, Any]]) -> str:
+    if not items:
+        return 'No commitments yet: clipfinder commit --rep NAME "TEXT"'
+    out = []
+    for item in items:
+        out.append(f"[{item['verdict'].upper()}] {item['rep']}, {item['date']}, {item['skill']}: {item['text']}")
+        for call in item["calls"]:
+            shown = evidence(call["clip_ids"], call["clarity"], call["in_rubric_language"])
+            window = "within 72 h" if call["within_72h"] else "after 72 h"
+            out.append(f"    call {call['call_id']} {call['date']} ({window}): {shown}; check by {call['check_by']}")
+        if item["no_call_in_window"]:
+            out.append("    no call in the 72-hour window" + (" yet (still open)" if item["window_open"] else ""))
+    return "\n".join(out)
+
+
+def trend_table(rows: list[dict[str, Any]]) -> str:
+    body = [
+        (
+            r["week"],
+            r["calls"],
+            pct(r["talk_ratio"]),
+            num(r["rep_questions"]),
+            f"{r['skill_calls']}/{r['calls']}" if r["calls"] else "-",
+            r["self_score"] if r["self_score"] is not None else "-",
+        )
+        for r in rows
+    ]
+    skill = rows[0]["skill"] if rows else "skill"
+    return table(("week of", "calls", "rep talk", "rep questions", f"{skill} calls", "self-score"), body)

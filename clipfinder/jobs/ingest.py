@@ -1,0 +1,361 @@
+"""Ingest: a folder of recordings in, an up-to-date index out.
+
+The parent process finds the recordings, hashes them, skips what is indexed, reads their
+metadata, hands the rest to workers, and is the only writer of the database: one transaction
+per recording, so an interrupted run loses at most the files still in flight.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Generator, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Protocol
+
+from clipfinder.errors import BadInput, ClipfinderError, NotAudio
+from clipfinder.jobs.metadata import load_metadata, read_manifest
+from clipfinder.jobs.pool import stop_workers
+from clipfinder.jobs.rematch import reattribute, rebuild_clips, settle_rubric
+from clipfinder.pipeline.audio import AUDIO_EXTENSIONS, METADATA_EXTENSIONS, probe, sha256_file
+from clipfinder.pipeline.diarize import INSTALL_HINT, DiarizeOptions
+from clipfinder.pipeline.recording import Job, JobResult, init_process, process
+from clipfinder.pipeline.transcribe import TranscribeOptions
+from clipfinder.pipeline.whisper_model import check_language, language_detector, resolve_model
+from clipfinder.records import NOT_ATTRIBUTED, CallMeta, VoiceSample
+from clipfinder.store.index import Index
+
+# A rep's voiceprint learns from the rep channel of this many stereo calls; more adds time, not accuracy.
+STEREO_VOICE_SAMPLES = 5
+# Measured with `make bench` on the 2-core reference machine (docs/performance.md): two
+# single-threaded worker processes beat one process using both cores.
+DEFAULT_WORKERS = 2
+
+INDEXED, SKIPPED, FAILED, NOT_AUDIO = "indexed", "skipped", "failed", "not audio"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one file."""
+
+    path: str
+    status: str
+    detail: str = ""
+    call_id: int | None = None
+    audio_s: float | None = None
+
+
+@dataclass
+class IngestReport:
+    """The summary of a run: one outcome per file seen."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    elapsed_s: float = 0.0
+    # mono calls indexed without speakers because the diarize extra is missing
+    undiarized: int = 0
+    # mono calls whose rep was first guessed, then matched to a voiceprint learnt in this batch
+    reattributed: int = 0
+    # calls found to be in another language than the rubric's (indexed, flagged, not matched)
+    off_language: list[Outcome] = field(default_factory=list)
+    # False when no multilingual model was at hand to check the language of unclear calls
+    language_checked: bool = True
+
+    def having(self, status: str) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def ok(self) -> bool:
+        return not self.having(FAILED)
+
+
+class Progress(Protocol):
+    """Receives progress; the CLI draws a bar on a terminal or prints log lines."""
+
+    def begin(self, files: int, audio_s: float) -> None: ...
+
+    def advance(self, outcome: Outcome) -> None: ...
+
+
+class _Silent:
+    def begin(self, files: int, audio_s: float) -> None:
+        pass
+
+    def advance(self, outcome: Outcome) -> None:
+        pass
+
+
+def default_workers() -> int:
+    """DEFAULT_WORKERS, but never more than the machine's cores."""
+    return max(1, min(DEFAULT_WORKERS, os.cpu_count() or 1))
+
+
+def find_recordings(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> tuple[list[Path], list[Outcome]]:
+    """Expand files and folders (recursively) into recordings; other files become outcomes.
+
+    Hidden files, the metadata that lives beside recordings (.json, .csv) and the `exclude`d
+    files (the index itself) are passed over silently; any other file without an audio stream
+    is reported as not audio.
+    """
+    recordings: list[Path] = []
+    outcomes: list[Outcome] = []
+    seen: set[Path] = {p.resolve() for p in exclude}
+    for given in paths:
+        if not given.exists():
+            outcomes.append(Outcome(str(given), FAILED, f"{given}: no such file or folder"))
+            continue
+        if given.is_file():
+            candidates = [given]
+        else:
+            candidates = sorted(
+                p
+                for p in given.rglob("*")
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(given).parts)
+                and p.suffix.lower() not in METADATA_EXTENSIONS
+            )
+        for path in candidates:
+            resolved = path.resolve()
+            if resolved in seen:
+                continue
+            seen.add(resolved)
+            if path.suffix.lower() in AUDIO_EXTENSIONS:
+                recordings.append(resolved)
+                continue
+            try:
+                probe(path)
+                recordings.append(resolved)
+            except NotAudio as exc:
+                status = FAILED if path == given else NOT_AUDIO
+                outcomes.append(Outcome(str(resolved), status, str(exc)))
+            except ClipfinderError as exc:
+                outcomes.append(Outcome(str(resolved), FAILED, str(exc)))
+    return recordings, outcomes
+
+
+def ingest(
+    paths: Iterable[Path | str],
+    index: Index,
+    *,
+    model: str | None = None,
+    allow_download: bool = False,
+    workers: int | None = None,
+    channels: tuple[str, ...] | None = None,
+    manifest: Path | None = None,
+    language: str = "en",
+    force: bool = False,
+    rubric: Path | None = None,
+    clip_seconds: float | None = None,
+    speakers: int | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Transcribe, attribute, measure and index every recording under `paths`.
+
+    Already indexed recordings (same SHA-256) are skipped unless `force`. A file that fails is
+    recorded in the index's failures with its reason and the batch goes on. `speakers` fixes the
+    number of voices on mono calls (default: estimated, see docs/diarization.md).
+    """
+    started = time.monotonic()
+    progress = progress or _Silent()
+    workers = default_workers() if workers is None else workers
+    if workers < 1:
+        raise BadInput("--workers must be 1 or more")
+    if speakers is not None and not 1 <= speakers <= 10:
+        raise BadInput(f"--speakers must be between 1 and 10 (got {speakers})")
+    diarize_options = DiarizeOptions(speakers=speakers)
+    ref = resolve_model(model, allow_download)
+    language = check_language(language, ref)
+    detector = language_detector(ref)
+    entries = read_manifest(manifest) if manifest is not None else None
+    active_rubric, seconds = settle_rubric(index, rubric, clip_seconds)
+    targets = [Path(p) for p in paths]
+    if entries is not None and not targets:
+        targets = sorted(entries)
+    if not targets:
+        raise BadInput("nothing to ingest: give one or more files or folders (or --manifest)")
+    own_files = [index.path.with_name(index.path.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+    recordings, report_outcomes = find_recordings(targets, exclude=own_files)
+    report = IngestReport(outcomes=report_outcomes, language_checked=detector is not None)
+    options = TranscribeOptions(language=language)
+    threads = max(1, (os.cpu_count() or 1) // workers)
+
+    jobs: list[tuple[Job, CallMeta, float | None]] = []
+    batch_shas: dict[str, str] = {}
+    voiceprints: dict[str, VoiceSample | None] = {}
+    samples_wanted: dict[str, int] = {}
+    for path in recordings:
+        outcome, job_meta = _prepare(path, index, entries, channels, force, batch_shas)
+        if outcome is not None:
+            report.outcomes.append(outcome)
+            if outcome.status == FAILED:
+                index.record_failure(outcome.path, outcome.detail)
+            continue
+        assert job_meta is not None
+        sha, meta, audio_s = job_meta
+        key = meta.rep.lower()
+        if key not in voiceprints:
+            voiceprints[key] = index.voiceprint(meta.rep)
+            have = index.db.execute(
+                "select count(*) from voice_samples where lower(rep) = ? and call_id is not null", [key]
+            ).fetchone()[0]
+            samples_wanted[key] = max(0, STEREO_VOICE_SAMPLES - have)
+        learn = samples_wanted[key] > 0
+        if learn:
+            samples_wanted[key] -= 1  # at most STEREO_VOICE_SAMPLES per rep, this batch included
+        job = Job(
+            str(path),
+            sha,
+            meta.channels,
+            ref,
+            options,
+            threads,
+            active_rubric,
+            seconds,
+            diarize_options,
+            voiceprints[key],
+            learn,
+            detector,
+        )
+        jobs.append((job, meta, audio_s))
+
+    progress.begin(len(report.outcomes) + len(jobs), sum(a or 0.0 for _, _, a in jobs))
+    for outcome in report.outcomes:
+        progress.advance(outcome)
+    by_path = {job.path: (meta, audio_s) for job, meta, audio_s in jobs}
+    voices_learnt: set[str] = set()
+    with contextlib.closing(_run(jobs, workers)) as results:
+        for result in results:
+            meta, audio_s = by_path[result.path]
+            outcome = _store(result, meta, audio_s, index)
+            report.outcomes.append(outcome)
+            progress.advance(outcome)
+            if result.transcript is not None and result.transcript.attribution.method == NOT_ATTRIBUTED:
+                report.undiarized += 1
+            if result.transcript is not None and result.transcript.rep_sample is not None:
+                voices_learnt.add(meta.rep)
+            if result.transcript is not None and result.transcript.off_language:
+                report.off_language.append(outcome)
+    # A rep's stereo calls in this batch may have given them a voiceprint after their mono calls
+    # (of this batch or an earlier one) were attributed by a guess: decide those again now
+    # (stored voices, no audio work).
+    batch_ids = [o.call_id for o in report.having(INDEXED) if o.call_id is not None]
+    learnt = {r.lower() for r in voices_learnt}
+    earlier = [c.id for c in index.calls() if c.rep.lower() in learnt]
+    with index.db.atomic():
+        changed = reattribute(index, sorted(set(batch_ids) | set(earlier)), guesses_only=True)
+        rebuild_clips(index, changed)
+    report.reattributed = len(changed)
+    report.elapsed_s = time.monotonic() - started
+    return report
+
+
+def _prepare(
+    path: Path,
+    index: Index,
+    entries: dict[Path, dict[str, str]] | None,
+    channels: tuple[str, ...] | None,
+    force: bool,
+    batch_shas: dict[str, str],
+) -> tuple[Outcome | None, tuple[str, CallMeta, float | None] | None]:
+    """Hash, skip-check, read metadata and probe one recording before it goes to a worker."""
+    try:
+        sha = sha256_file(path)
+    except OSError as exc:
+        return Outcome(str(path), FAILED, f"{path}: cannot read the file ({exc.strerror})"), None
+    if sha in batch_shas:
+        return Outcome(str(path), SKIPPED, f"same recording as {batch_shas[sha]}"), None
+    batch_shas[sha] = str(path)
+    existing = index.has_sha(sha)
+    if existing is not None and not force:
+        return Outcome(str(path), SKIPPED, f"already indexed as call {existing.id}", existing.id), None
+    try:
+        meta = load_metadata(path, entries, channels)
+        info = probe(path)
+    except ClipfinderError as exc:
+        return Outcome(str(path), FAILED, str(exc)), None
+    return None, (sha, meta, info.duration_s)
+
+
+def _run(jobs: list[tuple[Job, CallMeta, float | None]], workers: int) -> Generator[JobResult, None, None]:
+    """Yield each job's result as it completes, in this process or in a pool of `workers`."""
+    queue = [job for job, _, _ in jobs]
+    if workers == 1 or len(queue) <= 1:
+        for job in queue:
+            yield process(job)
+        return
+    tries: dict[str, int] = {}
+    while queue:
+        pool = ProcessPoolExecutor(
+            max_workers=min(workers, len(queue)),
+            mp_context=get_context("spawn"),
+            initializer=init_process,
+            initargs=(queue[0].model, queue[0].cpu_threads),
+        )
+        try:
+            yield from _drain(pool, queue, workers, tries)
+        except BaseException:
+            # Interrupted (Ctrl-C, or the caller stopped reading): stop the workers now rather
+            # than let them finish files whose results nobody will store.
+            stop_workers(pool)
+            raise
+        pool.shutdown(wait=True)
+
+
+def _drain(pool: ProcessPoolExecutor, queue: list[Job], workers: int, tries: dict[str, int]) -> Iterator[JobResult]:
+    """Feed `queue` to `pool` until it is empty or the pool breaks (a worker process died).
+
+    When a worker dies, every job in flight is lost with it; each is put back once, and a job
+    that is in flight for a second death is failed, so one file that crashes the decoder
+    cannot take the batch down or blame its neighbours.
+    """
+    in_flight: dict[Future[JobResult], Job] = {}
+    while queue or in_flight:
+        # Only a few jobs in flight: an interrupt loses little and memory stays flat.
+        while queue and len(in_flight) < workers * 2:
+            job = queue.pop(0)
+            in_flight[pool.submit(process, job)] = job
+        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+        broken = False
+        for future in done:
+            job = in_flight.pop(future)
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                broken = True
+                tries[job.path] = tries.get(job.path, 0) + 1
+                if tries[job.path] >= 2:
+                    yield JobResult(
+                        job.path,
+                        job.sha256,
+                        error=f"{job.path}: the worker process died on this file twice; it may be damaged",
+                    )
+                else:
+                    queue.insert(0, job)
+        if broken:
+            for future, job in in_flight.items():
+                future.cancel()
+                queue.insert(0, job)
+            return
+
+
+def _store(result: JobResult, meta: CallMeta, audio_s: float | None, index: Index) -> Outcome:
+    if result.error is not None or result.transcript is None or result.metrics is None:
+        error = result.error or f"{result.path}: no result"
+        index.record_failure(result.path, error, result.sha256)
+        return Outcome(result.path, FAILED, error, audio_s=audio_s)
+    call_id = index.write_call(result.transcript, meta, result.metrics, result.clips)
+    ratio = result.metrics.talk_ratio
+    shown = f"{ratio:.2f}" if ratio is not None else "n/a"
+    attribution = result.transcript.attribution
+    speakers = "" if result.transcript.layout == "stereo" else f" ({attribution.describe()})"
+    if attribution.method == NOT_ATTRIBUTED:
+        speakers = f" (speakers unknown: {INSTALL_HINT})"
+    detail = f"call {call_id}, {result.transcript.layout}{speakers}, talk ratio {shown}, {len(result.clips)} clips"
+    if result.transcript.off_language:
+        t = result.transcript
+        detail += f"; NOT {t.expected_language}: sounds like {t.language} ({t.language_probability:.2f}), not matched"
+    return Outcome(result.path, INDEXED, detail, call_id, result.transcript.duration_s)

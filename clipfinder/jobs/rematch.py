@@ -1,0 +1,227 @@
+"""Which rubric and clip length an index uses, and re-matching every call when they change.
+
+The index remembers the rubric text and the clip length it was matched with (table
+`settings`), so a later `ingest` without --rubric keeps matching the same way, and `rematch`
+can rebuild every clip from stored words without transcribing anything again. It also decides
+again which voice is the rep on diarized mono calls (from the stored voices and the rep's
+current voiceprint), so enrolling a rep after their calls were ingested fixes those calls.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from functools import lru_cache
+from multiprocessing import get_context
+from pathlib import Path
+
+from clipfinder.errors import BadInput
+from clipfinder.jobs.pool import stop_workers
+from clipfinder.pipeline.clips import DEFAULT_CLIP_SECONDS, Clip, build_clips
+from clipfinder.pipeline.matching import matcher_for
+from clipfinder.pipeline.metrics import compute_metrics
+from clipfinder.pipeline.rubric import Rubric, load_rubric, parse_rubric
+from clipfinder.pipeline.speakers import choose_rep, role_speech, with_roles
+from clipfinder.records import BY_FIRST_TURN, REP, Attribution, VoiceSample
+from clipfinder.store.index import IN_RUBRIC_LANGUAGE, Index
+
+RUBRIC_TEXT = "rubric_text"
+RUBRIC_SOURCE = "rubric_source"
+CLIP_SECONDS = "clip_seconds"
+# Re-matching many calls uses a process per core; below this many calls the processes' start-up
+# (about half a second) costs more than they save. Calls go out in batches of BATCH_CALLS.
+PARALLEL_FROM = 200
+BATCH_CALLS = 50
+
+
+@dataclass(frozen=True)
+class RematchReport:
+    calls: int
+    clips: int
+    matches: int
+    elapsed_s: float
+    rubric: str
+    reattributed: int = 0
+
+
+def stored_rubric(index: Index) -> Rubric:
+    """The rubric this index was last matched with (the default rubric for a new index)."""
+    text = index.setting(RUBRIC_TEXT)
+    if text is None:
+        return load_rubric(None)
+    return _parsed(text, index.setting(RUBRIC_SOURCE) or "stored rubric")
+
+
+@lru_cache(maxsize=4)
+def _parsed(text: str, source: str) -> Rubric:
+    return parse_rubric(text, source)
+
+
+def stored_clip_seconds(index: Index) -> float:
+    value = index.setting(CLIP_SECONDS)
+    return float(value) if value is not None else DEFAULT_CLIP_SECONDS
+
+
+def check_clip_seconds(value: float) -> float:
+    if not 5 <= value <= 600:
+        raise BadInput(f"--clip-seconds must be between 5 and 600 (got {value:g})")
+    return float(value)
+
+
+def choose(index: Index, rubric_path: Path | None, clip_seconds: float | None) -> tuple[Rubric, float]:
+    """The rubric and clip length asked for (validated), else the ones the index was matched with."""
+    rubric = load_rubric(rubric_path) if rubric_path is not None else stored_rubric(index)
+    seconds = check_clip_seconds(clip_seconds) if clip_seconds is not None else stored_clip_seconds(index)
+    return rubric, seconds
+
+
+def settle_rubric(index: Index, rubric_path: Path | None, clip_seconds: float | None) -> tuple[Rubric, float]:
+    """The rubric and clip length to use now. A new one is validated first, then every indexed
+    call is re-matched with it and it is stored, all in one transaction."""
+    rubric, seconds = choose(index, rubric_path, clip_seconds)
+    # Both settings are written together, so a new index (no rubric text yet) re-matches here too.
+    if rubric.text != index.setting(RUBRIC_TEXT) or seconds != stored_clip_seconds(index):
+        rematch(index, rubric, seconds)
+    return rubric, seconds
+
+
+def rematch(
+    index: Index,
+    rubric: Rubric,
+    clip_seconds: float,
+    progress: Callable[[int, int], None] | None = None,
+) -> RematchReport:
+    """Recompute every call's matches and clips from its stored words and swap them in atomically."""
+    started = time.monotonic()
+    calls = index.db.execute(f"select id, duration_s from calls where {IN_RUBRIC_LANGUAGE} order by id").fetchall()
+    with index.db.atomic():
+        changed = reattribute(index)
+        new = _clips_of(index, rubric, calls, clip_seconds, progress, uncommitted=set(changed))
+        index.replace_clips(new)
+        index.set_setting(RUBRIC_TEXT, rubric.text)
+        index.set_setting(RUBRIC_SOURCE, rubric.source)
+        index.set_setting(CLIP_SECONDS, repr(clip_seconds))
+    return RematchReport(
+        calls=len(calls),
+        clips=sum(len(c) for c in new.values()),
+        matches=sum(len(clip.matches) for c in new.values() for clip in c),
+        elapsed_s=time.monotonic() - started,
+        rubric=rubric.source,
+        reattributed=len(changed),
+    )
+
+
+def reattribute(index: Index, call_ids: list[int] | None = None, guesses_only: bool = False) -> list[int]:
+    """Decide again which voice is the rep on diarized mono calls; returns the calls whose roles or
+    attribution changed (their words, segments and metrics are rewritten; clips are the caller's).
+
+    `guesses_only` limits it to calls whose rep was guessed (no voiceprint at ingest time).
+    """
+    sql = (
+        "select id, rep, duration_s, attribution, attribution_confidence, voices, rep_voice, separability from calls "
+        "where voices is not null and voices > 0"
+    )
+    rows = index.db.execute(sql + " order by id").fetchall()
+    wanted = set(call_ids) if call_ids is not None else None
+    prints: dict[str, VoiceSample | None] = {}
+    changed = []
+    for call_id, rep, duration, method, confidence, voices, old_rep_voice, separability in rows:
+        if (wanted is not None and call_id not in wanted) or (guesses_only and method != BY_FIRST_TURN):
+            continue
+        if rep.lower() not in prints:
+            prints[rep.lower()] = index.voiceprint(rep)
+        segments = index.segments(call_id)
+        words = [w for s in segments for w in s.words]
+        rep_voice, attribution = choose_rep(words, index.call_voices(call_id), prints[rep.lower()])
+        old = Attribution(method, confidence, voices, old_rep_voice, separability)
+        same_roles = all((w.speaker == REP) == (w.voice == rep_voice) for w in words if w.voice is not None)
+        if same_roles and attribution == old:
+            continue
+        relabelled = with_roles(segments, rep_voice)
+        new_words = sorted((w for s in relabelled for w in s.words), key=lambda w: (w.start, w.end))
+        speech = role_speech(index.speech(call_id), rep_voice)
+        metrics = compute_metrics(new_words, relabelled, duration, speech, not attribution.indistinct)
+        index.set_attribution(call_id, relabelled, metrics, attribution)
+        changed.append(call_id)
+    return changed
+
+
+def rebuild_clips(index: Index, call_ids: list[int]) -> None:
+    """New clips for some calls with the index's stored rubric (after their speakers changed)."""
+    if not call_ids:
+        return
+    marks = ", ".join("?" * len(call_ids))
+    calls = index.db.execute(
+        f"select id, duration_s from calls where id in ({marks}) and {IN_RUBRIC_LANGUAGE} order by id", call_ids
+    ).fetchall()
+    # the callers changed these calls' words in their open transaction: match them here, where
+    # those changes are visible, never in helper processes reading the committed index
+    clips = _clips_of(index, stored_rubric(index), calls, stored_clip_seconds(index), uncommitted=set(call_ids))
+    index.replace_clips(clips)
+
+
+def _clips_of(
+    index: Index,
+    rubric: Rubric,
+    calls: list[tuple[int, float]],
+    clip_seconds: float,
+    progress: Callable[[int, int], None] | None = None,
+    uncommitted: set[int] | frozenset[int] = frozenset(),
+) -> dict[int, list[Clip]]:
+    """Matches and clips of each (call id, duration) from its stored words.
+
+    Many calls are matched in helper processes that read the committed index; the calls in
+    `uncommitted` (changed in the caller's open transaction) are always matched here.
+    """
+    processes = min(os.cpu_count() or 1, len(calls) // BATCH_CALLS)
+    if processes < 2 or len(calls) < PARALLEL_FROM or not index.path.is_file():
+        return _match_calls(index, rubric, calls, clip_seconds, progress)
+    here = [c for c in calls if c[0] in uncommitted]
+    new = _match_calls(index, rubric, here, clip_seconds)
+    away = [c for c in calls if c[0] not in uncommitted]
+    batches = [away[i : i + BATCH_CALLS] for i in range(0, len(away), BATCH_CALLS)]
+    pool = ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"))
+    try:
+        futures = [pool.submit(_match_batch, str(index.path), rubric, batch, clip_seconds) for batch in batches]
+        for future in as_completed(futures):
+            new.update(future.result())
+            if progress is not None:
+                progress(len(new), len(calls))
+    except BaseException:
+        stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+    # in the calls' order, so new clip ids are given out the same way on every run
+    return {call_id: new[call_id] for call_id, _ in calls}
+
+
+def _match_calls(
+    index: Index,
+    rubric: Rubric,
+    calls: list[tuple[int, float]],
+    clip_seconds: float,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[int, list[Clip]]:
+    matcher = matcher_for(rubric)
+    new: dict[int, list[Clip]] = {}
+    for number, (call_id, duration) in enumerate(calls, 1):
+        words = index.words(call_id)
+        new[call_id] = build_clips(matcher.match(words), words, duration, clip_seconds)
+        if progress is not None:
+            progress(number, len(calls))
+    return new
+
+
+def _match_batch(
+    path: str, rubric: Rubric, calls: list[tuple[int, float]], clip_seconds: float
+) -> dict[int, list[Clip]]:
+    """A helper process's share: open the index read-only once per process and match `calls`."""
+    return _match_calls(_reader(path), rubric, calls, clip_seconds)
+
+
+@lru_cache(maxsize=2)
+def _reader(path: str) -> Index:
+    return Index.reader(path)

@@ -1,0 +1,200 @@
+"""The worker: one recording in, its attributed transcript and talk metrics out.
+
+Runs in the ingesting process (one worker) or in a pool of processes; either way the model is
+loaded once per process and the worker never touches the database.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from clipfinder.errors import BadAudio, ClipfinderError
+from clipfinder.pipeline import diarize
+from clipfinder.pipeline.audio import SAMPLE_RATE, decode
+from clipfinder.pipeline.clarity import CLEAR
+from clipfinder.pipeline.clips import Clip, build_clips
+from clipfinder.pipeline.matching import matcher_for
+from clipfinder.pipeline.metrics import compute_metrics
+from clipfinder.pipeline.rubric import Rubric
+from clipfinder.pipeline.speakers import ChannelPlan, choose_rep, plan_channels, role_speech, with_roles
+from clipfinder.pipeline.transcribe import TranscribeOptions, detect_language, transcribe_channel
+from clipfinder.pipeline.whisper_model import AUTO, ModelRef, load_model
+from clipfinder.records import NOT_ATTRIBUTED, REP, Attribution, Metrics, Segment, Transcript, VoiceSample, Word
+
+# A call is taken to be in its expected language unless the language check gives that language
+# less than this probability: halfway between the German fixture's 0.18 for English and the
+# lowest English recording's 0.71 (make eval, docs/ingest.md).
+LIKELY_ENOUGH = 0.45
+
+
+@dataclass(frozen=True)
+class Job:
+    """One recording to process; everything a worker process needs, picklable."""
+
+    path: str
+    sha256: str
+    channels: tuple[str, ...] | None
+    model: ModelRef
+    options: TranscribeOptions
+    cpu_threads: int
+    rubric: Rubric
+    clip_seconds: float
+    diarize: diarize.DiarizeOptions = diarize.DiarizeOptions()
+    voiceprint: VoiceSample | None = None  # the rep's, if enrolled, for mono calls
+    learn_rep_voice: bool = False  # stereo: add the rep channel's voice to the rep's voiceprint
+    detector: ModelRef | None = None  # a multilingual model to check the spoken language with
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """A worker's answer: a transcript with metrics, or the reason it failed."""
+
+    path: str
+    sha256: str
+    transcript: Transcript | None = None
+    metrics: Metrics | None = None
+    clips: tuple[Clip, ...] = ()
+    error: str | None = None
+
+
+def process(job: Job) -> JobResult:
+    """Decode, transcribe, attribute and measure one recording. Never raises."""
+    try:
+        transcript = transcribe_recording(job)
+        words = transcript.words
+        speech = role_speech(transcript.speech, transcript.attribution.rep_voice)
+        trusted = not transcript.attribution.indistinct
+        metrics = compute_metrics(words, list(transcript.segments), transcript.duration_s, speech, trusted)
+        # a call in another language is not matched against the rubric as if it were in its own
+        matches = [] if transcript.off_language else matcher_for(job.rubric).match(words)
+        clips = build_clips(matches, words, transcript.duration_s, job.clip_seconds)
+        return JobResult(job.path, job.sha256, transcript, metrics, tuple(clips))
+    except ClipfinderError as exc:
+        return JobResult(job.path, job.sha256, error=str(exc))
+    except MemoryError:
+        return JobResult(job.path, job.sha256, error=f"{job.path}: out of memory while processing this recording")
+    except Exception as exc:  # one odd file must not end the batch; keep the evidence
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f"{Path(last.filename).name}:{last.lineno}"
+        return JobResult(
+            job.path,
+            job.sha256,
+            error=f"{job.path}: unexpected {type(exc).__name__} ({exc}) at {where}; please report it",
+        )
+
+
+def transcribe_recording(job: Job) -> Transcript:
+    """The audio -> words-with-speakers part of the chain."""
+    path = Path(job.path)
+    channels = decode(path)
+    duration = len(channels[0]) / SAMPLE_RATE
+    layout, plans = plan_channels(channels, job.channels)
+    model = load_model(job.model, job.cpu_threads)
+    options = job.options
+    expected = "en" if options.language == AUTO else options.language
+    language, probability = expected, None
+    if options.language == AUTO:
+        language, probability, _ = detect_language(model, _sample(plans))
+        options = replace(options, language=language)
+    segments = []
+    for plan in plans:
+        segments.extend(transcribe_channel(model, plan.samples, plan.speaker, plan.channel, options))
+    if not any(s.words for s in segments):
+        raise BadAudio(f"{path}: no speech found in the recording ({duration:.1f} s of audio)")
+    segments.sort(key=lambda s: (s.start, s.end))
+    if probability is None:
+        language, probability = _checked_language(job, plans, segments, expected)
+    transcript = Transcript(
+        path=job.path,
+        sha256=job.sha256,
+        duration_s=duration,
+        layout=layout,
+        segments=tuple(segments),
+        model=job.model.label,
+        language=language,
+        language_probability=probability,
+        expected_language=expected,
+    )
+    if layout == "stereo" and not job.learn_rep_voice:
+        return transcript
+    if not diarize.available():
+        if layout == "mono":
+            return replace(transcript, attribution=Attribution(NOT_ATTRIBUTED))
+        return transcript
+    if layout == "mono":
+        return attribute_mono(transcript, plans[0].samples, job.diarize, job.voiceprint)
+    rep_plan = next(p for p in plans if p.speaker == REP)
+    return replace(transcript, rep_sample=channel_voice(rep_plan.samples, transcript.words, REP))
+
+
+def _checked_language(
+    job: Job, plans: list[ChannelPlan], segments: list[Segment], expected: str
+) -> tuple[str, float | None]:
+    """The call's language and its probability, or (`expected`, None) when it was not checked.
+
+    A clearly heard call is in the model's language (an English-only model hears another
+    language as unsure English); anything less clear is checked with the job's multilingual
+    detector, when there is one.
+    """
+    heard = [w.probability for s in segments for w in s.words]
+    if job.detector is None or sum(heard) / len(heard) >= CLEAR:
+        return expected, None
+    found, top, every = detect_language(load_model(job.detector, job.cpu_threads), _sample(plans))
+    # Flag a call only when its expected language is unlikely: one unsure guess at another
+    # language must not cost an English call all its clips.
+    expected_p = round(every.get(expected, 0.0), 3)
+    return (expected, expected_p) if expected_p >= LIKELY_ENOUGH else (found, top)
+
+
+def _sample(plans: list[ChannelPlan]) -> np.ndarray:
+    """All channels mixed: the speech the language check listens to."""
+    if len(plans) == 1:
+        return plans[0].samples
+    return np.mean([p.samples for p in plans], axis=0).astype(np.float32)
+
+
+def attribute_mono(
+    transcript: Transcript, samples: np.ndarray, options: diarize.DiarizeOptions, voiceprint: VoiceSample | None
+) -> Transcript:
+    """Split a mono call's words among voices, pick the rep's voice, and label every word."""
+    words = transcript.words
+    found = diarize.diarize(samples, words, options)
+    voice_of = {id(w): label for w, label in zip(words, found.labels)}
+    segments = [
+        Segment(s.start, s.end, s.text, s.speaker, tuple(replace(w, voice=voice_of[id(w)]) for w in s.words), s.channel)
+        for s in transcript.segments
+    ]
+    voices = tuple(VoiceSample.of(v.embedding, v.seconds) for v in found.voices)
+    rep_voice, attribution = choose_rep([w for s in segments for w in s.words], voices, voiceprint)
+    return replace(
+        transcript,
+        segments=tuple(with_roles(segments, rep_voice)),
+        attribution=attribution,
+        voices=voices,
+        speech=found.speech,
+    )
+
+
+def channel_voice(samples: np.ndarray, words: list[Word], speaker: str) -> VoiceSample | None:
+    """The voice on one stereo channel, from that channel's speech (feeds the rep's voiceprint)."""
+    own = [w for w in words if w.speaker == speaker]
+    regions = diarize.speech_regions(own, 0.3)
+    embeddings, seconds = diarize.region_embeddings(samples, regions)
+    if len(embeddings) == 0:
+        return None
+    return VoiceSample.of(diarize.mean_voice(embeddings), round(seconds, 2))
+
+
+def init_process(model: ModelRef, cpu_threads: int) -> None:
+    """Pool initializer: load the model as the process starts, not with its first file."""
+    os.environ.setdefault("OMP_NUM_THREADS", str(cpu_threads))
+    load_model(model, cpu_threads)
+    if diarize.available():
+        import torch
+
+        torch.set_num_threads(cpu_threads)

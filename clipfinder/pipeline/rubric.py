@@ -1,0 +1,209 @@
+"""The skill rubric: which phrases mark which coaching skill, read from TOML.
+
+    [[skill]]
+    id = "next-steps"               # stable id used in search and export
+    name = "Asking for next steps"  # what a manager reads
+    speaker = "rep"                 # rep | prospect | any
+    phrases = ["schedule a follow up", "as a next step"]
+    threshold = 85                  # optional, 0-100 (default DEFAULT_THRESHOLD)
+    in_question = false             # optional: only inside a question
+    expected = true                 # optional: its absence on a call is reported by `missed`
+    description = "..."             # optional: what the skill is and why it matters
+
+The default rubric ships in the package (default_rubric.toml) and is documented in
+docs/rubric.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import tomllib
+
+from clipfinder.errors import BadInput
+from clipfinder.records import PROSPECT, REP
+
+# Mean per-word similarity (0-100) a phrase needs when its skill sets no threshold. Chosen so
+# one short word off ("thru" for "through") passes and a missing or swapped word does not.
+DEFAULT_THRESHOLD = 85
+SPEAKERS = (REP, PROSPECT, "any")
+KEYS = {"id", "name", "speaker", "phrases", "threshold", "in_question", "expected", "description"}
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class Skill:
+    """One coaching skill and the phrases that show it."""
+
+    id: str
+    name: str
+    speaker: str
+    phrases: tuple[str, ...]
+    threshold: float = DEFAULT_THRESHOLD
+    in_question: bool = False
+    expected: bool = False
+    description: str = ""
+
+    @property
+    def said_by(self) -> str | None:
+        """The role whose words show this skill, None when anyone's do."""
+        return None if self.speaker == "any" else self.speaker
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """A validated rubric and where it came from (its text is stored in the index)."""
+
+    skills: tuple[Skill, ...]
+    source: str
+    text: str
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()[:12]
+
+    def skill(self, skill_id: str) -> Skill:
+        for s in self.skills:
+            if s.id == skill_id:
+                return s
+        known = ", ".join(s.id for s in self.skills)
+        raise BadInput(f"unknown skill '{skill_id}'; the rubric's skills are: {known}")
+
+
+def default_rubric_text() -> str:
+    return resources.files("clipfinder").joinpath("default_rubric.toml").read_text(encoding="utf-8")
+
+
+def load_rubric(path: Path | str | None = None) -> Rubric:
+    """Read and validate a rubric file; None gives the default sales rubric."""
+    if path is None:
+        return parse_rubric(default_rubric_text(), "default rubric")
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read the rubric ({exc.strerror})") from exc
+    return parse_rubric(text, str(path))
+
+
+def parse_rubric(text: str, source: str) -> Rubric:
+    """Validate rubric TOML; every error names the file, the skill and the field."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput(f"{source}: not valid TOML ({exc})") from exc
+    extra = sorted(set(data) - {"skill"})
+    if extra:
+        raise BadInput(f"{source}: unknown top-level key(s) {', '.join(extra)}; a rubric is a list of [[skill]] tables")
+    raw_skills = data.get("skill")
+    if not isinstance(raw_skills, list) or not raw_skills:
+        raise BadInput(f"{source}: no skills; add at least one [[skill]] table")
+    skills: list[Skill] = []
+    seen: set[str] = set()
+    for number, raw in enumerate(raw_skills, 1):
+        skill = _skill(raw, source, number)
+        if skill.id in seen:
+            raise BadInput(f"{source}: skill '{skill.id}': field 'id': duplicate id (ids must be unique)")
+        seen.add(skill.id)
+        skills.append(skill)
+    return Rubric(tuple(skills), source, text)
+
+
+def _skill(raw: dict[str, Any], source: str, number: int) -> Skill:
+    label = f"skill '{raw['id']}'" if isinstance(raw.get("id"), str) else f"skill #{number}"
+
+    def fail(field: str, problem: str) -> BadInput:
+        return BadInput(f"{source}: {label}: field '{field}': {problem}")
+
+    unknown = sorted(set(raw) - KEYS)
+    if unknown:
+        raise fail(unknown[0], f"unknown key; the keys are {', '.join(sorted(KEYS))}")
+    skill_id = raw.get("id")
+    if not isinstance(skill_id, str) or not ID_PATTERN.match(skill_id):
+        raise fail("id", "required; lower-case letters, digits, '-' and '_' (e.g. \"next-steps\")")
+    name = raw.get("name", skill_id)
+    if not isinstance(name, str) or not name.strip():
+        raise fail("name", "must be non-empty text")
+    speaker = raw.get("speaker", "any")
+    if speaker not in SPEAKERS:
+        raise fail("speaker", f"must be one of {', '.join(SPEAKERS)} (got {speaker!r})")
+    phrases = raw.get("phrases")
+    if not isinstance(phrases, list) or not phrases:
+        raise fail("phrases", "must be a non-empty list of phrases")
+    cleaned = []
+    for phrase in phrases:
+        if not isinstance(phrase, str) or not normalise_words(phrase):
+            raise fail("phrases", f"every phrase must be text with at least one word (got {phrase!r})")
+        cleaned.append(phrase.strip())
+    threshold = raw.get("threshold", DEFAULT_THRESHOLD)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 100:
+        raise fail("threshold", f"must be a number from 0 to 100 (got {threshold!r})")
+    for flag in ("in_question", "expected"):
+        if not isinstance(raw.get(flag, False), bool):
+            raise fail(flag, "must be true or false")
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        raise fail("description", "must be text")
+    return Skill(
+        id=skill_id,
+        name=name.strip(),
+        speaker=speaker,
+        phrases=tuple(cleaned),
+        threshold=float(threshold),
+        in_question=raw.get("in_question", False),
+        expected=raw.get("expected", False),
+        description=description.strip(),
+    )
+
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
+# Whisper writes "don't" and "30"; people write rubrics both ways. Both sides are expanded the
+# same way so the spelling never decides a match.
+_CONTRACTIONS = [
+    (re.compile(r"\bcan't\b"), "can not"),
+    (re.compile(r"\bcannot\b"), "can not"),
+    (re.compile(r"\bwon't\b"), "will not"),
+    (re.compile(r"n't\b"), " not"),
+    (re.compile(r"'re\b"), " are"),
+    (re.compile(r"'ve\b"), " have"),
+    (re.compile(r"'ll\b"), " will"),
+    (re.compile(r"\bi'm\b"), "i am"),
+]
+_ONES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen"
+).split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def number_words(n: int) -> str:
+    """0-999 in words ("30" -> "thirty"); larger numbers stay digits."""
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
+    if n < 1000:
+        rest = n % 100
+        return _ONES[n // 100] + " hundred" + ("" if rest == 0 else " " + number_words(rest))
+    return str(n)
+
+
+def normalise_words(text: str) -> list[str]:
+    """Lower-case words with punctuation dropped, for phrases and transcript words alike.
+
+    Hyphens and slashes split words ("follow-up" -> follow up), contractions are expanded
+    ("don't" -> do not) and numbers under 1000 are spelled out ("30" -> thirty), so case,
+    punctuation and spelling style never decide a match.
+    """
+    text = text.translate(_APOSTROPHES).lower()
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    text = re.sub(r"[-/\u2013\u2014]", " ", text)
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # 10,000 -> 10000
+    text = re.sub(r"\b\d{1,3}\b", lambda m: number_words(int(m.group())), text)
+    return [w.strip("'") for w in re.sub(r"[^a-z0-9' ]+", " ", text).split() if w.strip("'")]

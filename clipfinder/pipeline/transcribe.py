@@ -1,0 +1,123 @@
+"""Transcribing one channel of samples into segments of timed words (faster-whisper)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeGuard
+
+import numpy as np
+
+from clipfinder.pipeline.audio import SAMPLE_RATE
+from clipfinder.records import Segment, Word
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+# The longest span given to a word whose timestamps were unusable (about one spoken word), so
+# an estimated word cannot stretch over a silence and inflate talk time.
+ESTIMATED_WORD_S = 0.3
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    """How the model is run. The defaults are what `clipfinder ingest` uses.
+
+    language: the spoken language ("en" for the English-only default model), or "auto" to
+        have a multilingual model detect it.
+    beam_size: beam search width; 5 is faster-whisper's default and what the quality
+        figures in docs/evaluation.md were measured with.
+    vad_filter: skip non-speech with faster-whisper's bundled Silero VAD, so the silent half
+        of a stereo channel costs almost nothing and the model does not invent words in it.
+    min_silence_ms: silence (ms) that splits speech chunks in the VAD.
+    hotwords: words to bias decoding towards (faster-whisper's hotwords prompt). Measured with
+        the rubric's phrases and not used by default: it found no more skill moments and lost
+        words elsewhere (docs/evaluation.md).
+    """
+
+    language: str = "en"
+    beam_size: int = 5
+    vad_filter: bool = True
+    min_silence_ms: int = 500
+    hotwords: str | None = None
+
+    def model_kwargs(self) -> dict[str, Any]:
+        """The arguments `WhisperModel.transcribe` gets (the bench's bare baseline uses them too)."""
+        return {
+            "language": None if self.language == "auto" else self.language,
+            "beam_size": self.beam_size,
+            "word_timestamps": True,
+            "vad_filter": self.vad_filter,
+            "vad_parameters": {"min_silence_duration_ms": self.min_silence_ms},
+            "condition_on_previous_text": False,
+            **({"hotwords": self.hotwords} if self.hotwords else {}),
+        }
+
+
+def transcribe_channel(
+    model: WhisperModel,
+    samples: np.ndarray,
+    speaker: str,
+    channel: int | None,
+    options: TranscribeOptions = TranscribeOptions(),
+) -> list[Segment]:
+    """Transcribe one channel's samples; every word is labelled with `speaker`."""
+    raw_segments, _info = model.transcribe(samples, **options.model_kwargs())
+    duration = len(samples) / SAMPLE_RATE
+    segments = []
+    for raw in raw_segments:
+        text = raw.text.strip()
+        if not text:
+            continue
+        start = _clamp(raw.start, 0.0, duration)
+        end = _clamp(raw.end, start, duration)
+        words = repair_word_times(raw.words or [], start, end, speaker)
+        segments.append(Segment(start, end, text, speaker, tuple(words), channel))
+    return segments
+
+
+def repair_word_times(raw_words: list[Any], seg_start: float, seg_end: float, speaker: str) -> list[Word]:
+    """Turn the model's words into Words whose spans are ordered and inside their segment.
+
+    A word with a missing, non-finite or reversed timestamp gets a span estimated between its
+    neighbours (and `timed=False`), so one bad word never moves the call's timeline.
+    """
+    spans: list[tuple[float, float] | None] = []
+    for w in raw_words:
+        start, end = getattr(w, "start", None), getattr(w, "end", None)
+        if _finite(start) and _finite(end) and start <= end:
+            spans.append((_clamp(start, seg_start, seg_end), _clamp(end, seg_start, seg_end)))
+        else:
+            spans.append(None)
+    words = []
+    previous_end = seg_start
+    for i, w in enumerate(raw_words):
+        text = str(getattr(w, "word", "")).strip()
+        probability = float(getattr(w, "probability", 0.0) or 0.0)
+        span = spans[i]
+        if span is not None and span[0] >= previous_end - 0.05:
+            start, end = max(span[0], previous_end), max(span[1], previous_end)
+            timed = True
+        else:
+            next_start = next((s[0] for s in spans[i + 1 :] if s is not None), seg_end)
+            start = previous_end
+            end = max(start, min(next_start, seg_end, start + ESTIMATED_WORD_S))
+            timed = False
+        if text:
+            words.append(Word(round(start, 3), round(end, 3), text, round(probability, 4), speaker, timed))
+        previous_end = end
+    return words
+
+
+def _finite(value: Any) -> TypeGuard[float]:
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return min(max(float(value), low), high)
+
+
+def detect_language(model: WhisperModel, samples: np.ndarray) -> tuple[str, float, dict[str, float]]:
+    """The language most likely spoken in the first 30 s of speech: (code, its probability, all)."""
+    language, probability, everything = model.detect_language(samples, vad_filter=True)
+    return language, round(float(probability), 3), {code: float(p) for code, p in everything}

@@ -1,0 +1,1 @@
+"""Reading the index: search, stats, missed skills, export and transcript formats."""

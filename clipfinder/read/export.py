@@ -1,0 +1,139 @@
+"""Exporting clips: the window's audio (cut with pydub), subtitles, and a JSON manifest."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from clipfinder.errors import BadInput
+from clipfinder.pipeline.audio import decode_window
+from clipfinder.read.formats import join_words, render
+from clipfinder.read.search import ClipHit, get_clip
+from clipfinder.records import Segment
+from clipfinder.store.index import Index
+
+AUDIO_FORMATS = {
+    # our name: (pydub/ffmpeg format, codec, extension)
+    "mp3": ("mp3", "libmp3lame", "mp3"),
+    "wav": ("wav", None, "wav"),
+    "ogg": ("ogg", "libvorbis", "ogg"),
+    "m4a": ("ipod", "aac", "m4a"),
+}
+SUBTITLE_FORMATS = ("srt", "vtt", "none")
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Exported:
+    """One exported clip: where its files went."""
+
+    clip: ClipHit
+    audio: Path
+    subtitles: Path | None
+    channels: tuple[str, ...] | None  # roles of the audio's channels, as in the recording
+
+
+def ffmpeg_binary() -> str:
+    """ffmpeg on PATH, else the one the imageio-ffmpeg package ships (no system install needed)."""
+    found = shutil.which("ffmpeg")
+    if found:
+        return found
+    import imageio_ffmpeg
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def safe_name(*parts: object) -> str:
+    """A file name from metadata that cannot leave its folder: letters, digits, '.', '_' and '-'."""
+    name = "_".join(re.sub(r"[^A-Za-z0-9.-]+", "-", str(p)).strip("-.") or "x" for p in parts)
+    return name[:120]
+
+
+def export_clips(
+    index: Index, clip_ids: list[int], out_dir: Path, fmt: str = "mp3", subtitles: str = "srt"
+) -> list[Exported]:
+    """Cut each clip's audio into `out_dir`, with subtitles and a manifest of everything written."""
+    if fmt not in AUDIO_FORMATS:
+        raise BadInput(f"unknown audio format '{fmt}'; choose one of {', '.join(AUDIO_FORMATS)}")
+    if subtitles not in SUBTITLE_FORMATS:
+        raise BadInput(f"unknown subtitle format '{subtitles}'; choose one of {', '.join(SUBTITLE_FORMATS)}")
+    if not clip_ids:
+        raise BadInput("no clips to export: give clip ids, or --skill/--rep with --top")
+    clips = [get_clip(index, clip_id) for clip_id in clip_ids]  # all found before anything is written
+    out_dir.mkdir(parents=True, exist_ok=True)
+    root = out_dir.resolve()
+    done = []
+    for clip in clips:
+        stem = safe_name(f"clip{clip.clip_id}", clip.skill, clip.rep)
+        audio_path = _inside(root, f"{stem}.{AUDIO_FORMATS[fmt][2]}")
+        cut_audio(Path(clip.path), clip.start_s, clip.end_s, audio_path, fmt)
+        subtitle_path = None
+        if subtitles != "none":
+            subtitle_path = _inside(root, f"{stem}.{subtitles}")
+            segments = clip_segments(index, clip)
+            subtitle_path.write_text(render(segments, subtitles, offset=clip.start_s), encoding="utf-8")
+        done.append(Exported(clip, audio_path, subtitle_path, index.find_call(clip.call_id).channels))
+    _inside(root, MANIFEST).write_text(json.dumps([_manifest_item(e) for e in done], indent=2) + "\n")
+    return done
+
+
+def cut_audio(source: Path, start_s: float, end_s: float, target: Path, fmt: str) -> None:
+    """Write [start_s, end_s] of `source` to `target`, decoding only that window."""
+    if not source.exists():
+        raise BadInput(f"the recording {source} is no longer there; re-ingest it from its new place")
+    with warnings.catch_warnings():
+        # pydub warns about ffmpeg before we point it at one, and about audioop on new Pythons.
+        warnings.simplefilter("ignore")
+        from pydub import AudioSegment
+    samples, rate = decode_window(source, start_s, end_s)
+    segment = AudioSegment(data=samples.tobytes(), sample_width=2, frame_rate=rate, channels=samples.shape[1])
+    container, codec, _ext = AUDIO_FORMATS[fmt]
+    AudioSegment.converter = ffmpeg_binary()
+    segment.export(str(target), format=container, codec=codec, parameters=["-loglevel", "error"]).close()
+
+
+def clip_segments(index: Index, clip: ClipHit) -> list[Segment]:
+    """The call's segments cut to the clip's window: only the words inside it, times unchanged."""
+    out = []
+    for seg in index.segments(clip.call_id):
+        words = tuple(w for w in seg.words if w.start >= clip.start_s - 0.05 and w.end <= clip.end_s + 0.05)
+        if not words:
+            continue
+        start = max(words[0].start, clip.start_s)
+        end = min(words[-1].end, clip.end_s)
+        out.append(Segment(start, end, join_words(w.text for w in words), seg.speaker, words, seg.channel))
+    return out
+
+
+def _inside(root: Path, name: str) -> Path:
+    path = (root / name).resolve()
+    if path.parent != root:
+        raise BadInput(f"refusing to write {name!r} outside {root}")
+    return path
+
+
+def _manifest_item(e: Exported) -> dict[str, Any]:
+    c = e.clip
+    return {
+        "clip_id": c.clip_id,
+        "call_id": c.call_id,
+        "skill": c.skill,
+        "rep": c.rep,
+        "account": c.account,
+        "date": c.date,
+        "source": c.path,
+        "start_s": c.start_s,
+        "end_s": c.end_s,
+        "duration_s": round(c.end_s - c.start_s, 3),
+        "phrase": c.phrase,
+        "score": c.score,
+        "speaker": c.speaker,
+        "audio": e.audio.name,
+        "subtitles": e.subtitles.name if e.subtitles else None,
+        "text": c.text,
+    }

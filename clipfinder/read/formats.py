@@ -1,0 +1,70 @@
+"""Transcripts as text people load into other tools: plain text, SRT, WebVTT and JSON.
+
+Times are shifted by `offset` so the same code writes a whole call's transcript and an
+exported clip's subtitles (clip-relative times).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+
+from clipfinder.errors import BadInput
+from clipfinder.records import Segment
+
+FORMATS = ("txt", "srt", "vtt", "json")
+_NO_SPACE_BEFORE = re.compile(r" +(?=[-',.?!%])")
+
+
+def join_words(texts: Iterable[str]) -> str:
+    """Words back into text: a space between words, none before a piece like "-tech" or "'s"."""
+    return _NO_SPACE_BEFORE.sub("", " ".join(t.strip() for t in texts))
+
+
+def speaker_label(speaker: str) -> str:
+    return speaker.capitalize()
+
+
+def clock(seconds: float, sep: str = ".", hours: bool = True) -> str:
+    """01:02:03.456 (or with a comma for SRT); mm:ss.s when hours=False."""
+    millis = max(0, round(seconds * 1000))
+    h, rest = divmod(millis, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    if not hours:
+        return f"{h * 60 + m:02d}:{s:02d}"
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def render(segments: Sequence[Segment], fmt: str, offset: float = 0.0) -> str:
+    """The segments in format `fmt` (one of FORMATS), times minus `offset`."""
+    if fmt == "txt":
+        return "".join(
+            f"[{clock(s.start - offset, hours=False)}] {speaker_label(s.speaker)}: {s.text}\n" for s in segments
+        )
+    if fmt == "srt":
+        return "\n".join(
+            f"{i}\n{clock(s.start - offset, ',')} --> {clock(s.end - offset, ',')}\n"
+            f"{speaker_label(s.speaker)}: {s.text}\n"
+            for i, s in enumerate(segments, 1)
+        )
+    if fmt == "vtt":
+        cues = "".join(
+            f"\n{clock(s.start - offset)} --> {clock(s.end - offset)}\n<v {speaker_label(s.speaker)}>{s.text}\n"
+            for s in segments
+        )
+        return "WEBVTT\n" + cues
+    if fmt == "json":
+        items = []
+        for s in segments:
+            item = asdict(s)
+            item["start"] = round(s.start - offset, 3)
+            item["end"] = round(s.end - offset, 3)
+            item["words"] = [
+                {**asdict(w), "start": round(w.start - offset, 3), "end": round(w.end - offset, 3)} for w in s.words
+            ]
+            items.append(item)
+        return json.dumps(items, indent=2) + "\n"
+    raise BadInput(f"unknown transcript format '{fmt}'; choose one of {', '.join(FORMATS)}")
