@@ -37,3 +37,19 @@ class BadInput(ClipfinderError):
 
 class DiarizeMissing(ClipfinderError):
     """A mono call needs speaker diarization and the `diarize` extra is not installed."""
+
+
+class IndexProblem(ClipfinderError):
+    """The index file cannot be used as it is (store/connection.py turns sqlite3 errors into these)."""
+
+
+class IndexBusy(IndexProblem):
+    """Another process holds the index's write lock longer than clipfinder waits."""
+
+
+class IndexUnwritable(IndexProblem):
+    """The index or its folder is read-only, or the disk is full."""
+
+
+class IndexBroken(IndexProblem):
+    """The file is not a clipfinder index, or it is damaged."""

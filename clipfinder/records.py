@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
 
 REP = "rep"
 PROSPECT = "prospect"
@@ -203,3 +205,139 @@ class Call:
     def off_language(self) -> bool:
         """True when the call was found to be in another language than the rubric's."""
         return is_off_language(self.language, self.language_probability, self.expected_language)
+
+
+@dataclass(frozen=True)
+class Match:
+    """One moment a skill's phrase was said."""
+
+    skill: str
+    phrase: str
+    score: float
+    speaker: str
+    start_s: float
+    end_s: float
+    word_start: int  # index of the first matched word in the call's time-ordered words
+    word_end: int  # index of the last matched word (inclusive)
+    sentence: str
+    in_question: bool
+    kind: str = "fuzzy"  # "exact" (every word as written), "fuzzy" (spelling) or "sound" (sounds.py)
+    # How sure it is that the phrase was said here, 0-1: the model's mean probability of the
+    # matched words times the match score (docs/rubric.md, "Confidence").
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A window of one call holding one or more matches of one skill."""
+
+    skill: str
+    start_s: float
+    end_s: float
+    matches: tuple[Match, ...]
+    score: float
+    rank: float
+    text: str
+    confidence: float = 1.0  # of its surest match (Match.confidence)
+
+    @property
+    def best(self) -> Match:
+        return surest(self.matches)
+
+
+def surest(matches: Sequence[Match]) -> Match:
+    """The match a clip is shown and ranked by: the most confident, then the best scoring."""
+    return max(matches, key=lambda m: (m.confidence, m.score))
+
+
+@dataclass(frozen=True)
+class ClipHit:
+    """One clip as `search` returns it (the `search --json` item)."""
+
+    clip_id: int
+    call_id: int
+    path: str
+    rep: str
+    account: str | None
+    date: str
+    skill: str
+    phrase: str
+    score: float
+    rank: float
+    speaker: str
+    start_s: float
+    end_s: float
+    match_start_s: float
+    match_end_s: float
+    matches: int
+    text: str
+    attribution: str  # how the call's speakers were told apart: channels, voiceprint, first-turn, none
+    attribution_confidence: float | None
+    confidence: float  # 0-1: how sure it is the skill's phrase was said (docs/rubric.md, "Confidence")
+    kind: str  # how its surest match was found: exact, fuzzy (spelling) or sound (sounds alike)
+    separability: float | None  # mono, diarized: how far apart the call's voices are
+
+    @property
+    def speakers_uncertain(self) -> bool:
+        """True when the clip's rep/prospect labels may be wrong (a guessed or weak attribution)."""
+        return Attribution(self.attribution, self.attribution_confidence, separability=self.separability).uncertain
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "speakers_uncertain": self.speakers_uncertain}
+
+
+@dataclass(frozen=True)
+class VoiceSampleRow:
+    """A stored voice sample as `voices` lists it (the embedding stays in the index)."""
+
+    id: int
+    rep: str
+    seconds: float
+    source: str
+    call_id: int | None
+    added_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RepCall:
+    """One call of a rep with the numbers the coaching loop uses (trend, prep)."""
+
+    call_id: int
+    date: str
+    day: dt.date
+    account: str | None
+    talk_ratio: float | None
+    rep_questions: int | None
+    rep_monologue_s: float | None
+    patience_s: float | None
+    skills: frozenset[str]  # skills with a clip on the call
+    clarity: float | None  # of the rep's words (clarity.py)
+    in_rubric_language: bool
+    speakers_uncertain: bool
+
+
+@dataclass(frozen=True)
+class Focus:
+    rep: str
+    skill: str
+    since: str
+
+
+@dataclass(frozen=True)
+class Commitment:
+    id: int
+    rep: str
+    skill: str
+    text: str
+    date: str
+
+
+@dataclass(frozen=True)
+class Score:
+    rep: str
+    skill: str
+    score: int
+    date: str

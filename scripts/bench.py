@@ -213,7 +213,7 @@ def bench_rematch(pieces: list[list[Word]], calls: int, minutes: float, scripted
     rng = random.Random(7)
     with tempfile.TemporaryDirectory() as tmp, Index(Path(tmp) / "r.db") as index:
         words_total = 0
-        with index.db.atomic():
+        with index.transaction():
             for number in range(calls):
                 words, duration = synthetic_words(pieces, minutes, seed=number, scripted_every_s=scripted_every_s)
                 words_total += len(words)
@@ -234,12 +234,12 @@ def bench_rematch(pieces: list[list[Word]], calls: int, minutes: float, scripted
 def bench_search(pieces: list[list[Word]], calls: int, minutes: float) -> None:
     rng = random.Random(11)
     with tempfile.TemporaryDirectory() as tmp, Index(Path(tmp) / "s.db") as index:
-        with index.db.atomic():
+        with index.transaction():
             for number in range(calls):
                 words, duration = synthetic_words(pieces, minutes, seed=number, scripted_every_s=300.0)
                 store_synthetic(index, words, duration, number, rng)
         rematch(index, load_rubric(), 30.0)
-        clips = index.db.execute("select count(*) from clips").fetchone()[0]
+        clips = index._db.execute("select count(*) from clips").fetchone()[0]
         queries = [
             {"skill": "price-objection"},
             {"skill": "next-steps", "rep": "rep03"},

@@ -166,7 +166,7 @@ def report_matching_on_a_phone_call() -> None:
     with tempfile.TemporaryDirectory() as tmp, Index(Path(tmp) / "eval.db") as index:
         ingest([call / "Call01.wav"], index, rubric=rubric_path, workers=1)
         (c,) = index.calls()
-        fuzzy = [tuple(r) for r in index.db.execute("select skill, start_s, end_s from matches")]
+        fuzzy = [tuple(r) for r in index._db.execute("select skill, start_s, end_s from matches")]
         words = index.words(c.id)
     tokens = [(t, w.start, w.end) for w in words for t in normalise_words(w.text)]
     exact = []

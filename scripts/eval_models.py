@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from clipfinder.pipeline.audio import SAMPLE_RATE  # noqa: E402
 from clipfinder.pipeline.clips import build_clips  # noqa: E402
 from clipfinder.pipeline.matching import Matcher  # noqa: E402
-from clipfinder.pipeline.recording import Job, transcribe_recording  # noqa: E402
+from clipfinder.pipeline.recording import Job, Settings, transcribe_recording  # noqa: E402
 from clipfinder.pipeline.rubric import Rubric, load_rubric  # noqa: E402
 from clipfinder.pipeline.transcribe import TranscribeOptions, transcribe_channel  # noqa: E402
 from clipfinder.pipeline.whisper_model import ModelRef, base_model, load_model, resolve_model  # noqa: E402
@@ -91,7 +91,7 @@ def transcribe(setting: Setting, path: Path) -> tuple[list[Word], float]:
     if sidecar.exists():
         roles = json.loads(sidecar.read_text()).get("channels")
         channels = tuple(roles) if roles else None
-    job = Job(str(path), "eval", channels, setting.model, setting.options, 0, load_rubric(), 30.0)
+    job = Job(str(path), "eval", Settings(setting.model, setting.options, load_rubric(), 30.0), channels)
     transcript = transcribe_recording(job)
     return transcript.words, transcript.duration_s
 

@@ -7,14 +7,21 @@ import shutil
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from clipfinder import Index, ingest
+from clipfinder.cli.app import app
 from clipfinder.records import Word
 
 ROOT = Path(__file__).resolve().parent.parent
 CALLS = ROOT / "fixtures" / "calls"
 TRUTH = ROOT / "fixtures" / "truth"
 SHARED_AUDIO = ROOT.parent / "shared" / "audio"
+
+
+def run(*args: object, env: dict | None = None):
+    """The clipfinder command run in-process, as a user would type it."""
+    return CliRunner().invoke(app, [str(a) for a in args], env=env)
 
 
 def truth(name: str) -> dict:
@@ -35,7 +42,7 @@ def db_copy(ingested, tmp_path: Path) -> Path:
     """A private copy of the session's ingested index, for tests that change it."""
     db, _ = ingested
     with Index(db) as index:
-        index.db.execute("pragma wal_checkpoint(full)")
+        index._db.execute("pragma wal_checkpoint(full)")
     copy = tmp_path / "copy.db"
     shutil.copy(db, copy)
     return copy
@@ -81,7 +88,7 @@ def database_at(path: Path, version: int):
     returns the open sqlite_utils Database for the test to fill and close."""
     import sqlite_utils
 
-    from clipfinder.store.index import MIGRATIONS
+    from clipfinder.store.schema import MIGRATIONS
 
     db = sqlite_utils.Database(path)
     db.table("clipfinder_migrations").create({"version": int, "name": str, "applied_at": str}, pk="version")

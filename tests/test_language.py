@@ -10,8 +10,7 @@ from clipfinder.errors import BadInput
 from clipfinder.pipeline.whisper_model import base_model, check_language, is_multilingual, resolve_model
 from clipfinder.read.missed import missed_skills
 
-from .conftest import CALLS, ROOT
-from .test_cli import run
+from .conftest import CALLS, ROOT, run
 
 GERMAN = ROOT / "fixtures" / "other" / "carla" / "mueller-erstgespraech.ogg"
 needs_base = pytest.mark.skipif(base_model() is None, reason="the base extra is not installed (make test installs it)")
@@ -55,14 +54,14 @@ def test_a_german_call_is_flagged_and_not_matched_while_english_calls_are(tmp_pa
         calls = {c.rep: c for c in index.calls()}
         german = calls["carla"]
         assert german.off_language and german.language != "en" and german.language_probability is not None
-        assert index.db.execute("select count(*) from clips where call_id = ?", [german.id]).fetchone()[0] == 0
+        assert index._db.execute("select count(*) from clips where call_id = ?", [german.id]).fetchone()[0] == 0
         assert not calls["bob"].off_language
-        assert index.db.execute("select count(*) from clips where call_id = ?", [calls["bob"].id]).fetchone()[0] > 0
-        assert "NOT en" in calls_table(index, [german])
+        assert index._db.execute("select count(*) from clips where call_id = ?", [calls["bob"].id]).fetchone()[0] > 0
+        assert "NOT en" in calls_table([(german, index.metrics(german.id))])
         assert "Not matched against the rubric: the call does not sound like en" in missed_text(
             missed_skills(index, str(german.id))
         )
         # a rematch (new rubric, new voiceprint) never matches it either
         run_result = run("rematch", "--db", tmp_path / "l.db", "--clip-seconds", "20")
         assert run_result.exit_code == 0
-        assert index.db.execute("select count(*) from clips where call_id = ?", [german.id]).fetchone()[0] == 0
+        assert index._db.execute("select count(*) from clips where call_id = ?", [german.id]).fetchone()[0] == 0

@@ -9,10 +9,10 @@ from clipfinder import Index, ingest
 from clipfinder.errors import BadAudio, BadInput
 from clipfinder.jobs.enroll import enroll
 from clipfinder.pipeline.audio import decode
+from clipfinder.store import voices
 
 from .audio_helpers import tone, write_wav
-from .conftest import CALLS, truth
-from .test_cli import run
+from .conftest import CALLS, run, truth
 
 ROLE_CHANNELS = {"acme-discovery": "alice/acme-discovery.wav", "globex-pricing": "alice/globex-pricing.mp3"}
 
@@ -78,17 +78,17 @@ def test_enrolling_the_wrong_voice_flips_the_roles(mono_db, tmp_path):
     db, folder = mono_db
     copy = tmp_path / "copy.db"
     with Index(db) as index:
-        index.db.execute("vacuum into ?", [str(copy)])
+        index._db.execute("vacuum into ?", [str(copy)])
     _, prospect = decode(CALLS / "alice" / "acme-discovery.wav")
     memo = write_wav(tmp_path / "not-alice.wav", [prospect])
     sql = "select skill, start_s, speaker from matches where call_id = ?"
     with Index(copy) as index:
         (call,) = [c for c in index.calls() if "acme" in c.path]
         ratio = index.metrics(call.id).talk_ratio
-        before = set(index.db.execute(sql, [call.id]).fetchall())
+        before = set(index._db.execute(sql, [call.id]).fetchall())
         enroll(index, "alice", [memo])
         flipped = index.metrics(call.id).talk_ratio
-        after = set(index.db.execute(sql, [call.id]).fetchall())
+        after = set(index._db.execute(sql, [call.id]).fetchall())
         roles = {(w.start, w.speaker) for w in index.words(call.id)}
     assert flipped == pytest.approx(1 - ratio, abs=0.02)
     assert any(speaker == "rep" for _, _, speaker in before)  # the guess found alice's own skills
@@ -98,7 +98,7 @@ def test_enrolling_the_wrong_voice_flips_the_roles(mono_db, tmp_path):
 
 def test_rematch_goes_back_to_a_guess_when_the_voiceprint_is_removed(db_copy):
     with Index(db_copy) as index:
-        index.db.execute("delete from voice_samples where rep = 'bob'")
+        index._db.execute("delete from voice_samples where rep = 'bob'")
     result = run("rematch", "--db", db_copy)
     assert result.exit_code == 0 and "1 mono calls re-attributed" in result.output
     stats = run("stats", "--db", db_copy, "--rep", "bob")
@@ -123,7 +123,7 @@ def test_enroll_cli_reports_speech_and_rejects_bad_recordings(tmp_path):
     missing = run("enroll", "bob", str(tmp_path / "nope.wav"), "--db", db)
     assert missing.exit_code == 1 and "no such file" in missing.output
     with Index(db) as index:
-        assert len(index.voice_samples("bob")) == 1  # the failed enrolments stored nothing
+        assert len(voices.voice_samples(index, "bob")) == 1  # the failed enrolments stored nothing
         with pytest.raises(BadAudio):
             enroll(index, "bob", [beep])
 
@@ -143,12 +143,12 @@ def test_a_later_stereo_call_fixes_an_earlier_guess(tmp_path):
         again = index.find_call(mono.id)
         assert report.reattributed == 1
         assert again.attribution.method == "voiceprint" and not again.attribution.uncertain
-        assert len(index.voice_samples("bob")) == 1
+        assert len(voices.voice_samples(index, "bob")) == 1
 
 
 def test_an_index_from_before_diarization_upgrades_in_place(tmp_path):
     """A schema-2 database (the release before voices) opens, migrates, and keeps its calls."""
-    from clipfinder.store.index import MIGRATIONS
+    from clipfinder.store.schema import MIGRATIONS
 
     from .conftest import database_at
 
@@ -165,4 +165,4 @@ def test_an_index_from_before_diarization_upgrades_in_place(tmp_path):
         by_id = {c.id: c for c in index.calls()}
         assert by_id[1].attribution.method == "channels" and not by_id[1].attribution.uncertain
         assert by_id[2].attribution.method == "none" and by_id[2].attribution.uncertain
-        assert index.voiceprint("alice") is None and index.speech(2) == []
+        assert voices.rep_samples(index, "alice") == [] and voices.speech(index, 2) == []

@@ -4,6 +4,7 @@ no clip without a true moment. Compared with the truth files, never with one run
 import pytest
 
 from clipfinder import Index, ingest
+from clipfinder.store import queries
 
 from .audio_helpers import phone_copy
 from .conftest import CALLS
@@ -49,6 +50,8 @@ def test_phone_calls_are_heard_less_clearly_and_say_so(phone_db, ingested):
     clarity = {}
     for label, db in (("phone", phone_db), ("clean", clean_db)):
         with Index(db) as index:
-            clarity[label] = {c.path.rsplit("/", 1)[1].split(".")[0]: index.clarity(c.id) for c in index.calls()}
+            clarity[label] = {
+                c.path.rsplit("/", 1)[1].split(".")[0]: queries.clarity(index, c.id) for c in index.calls()
+            }
     for name in NAMES:
         assert clarity["phone"][name] < clarity["clean"][name] - 0.03, (name, clarity)

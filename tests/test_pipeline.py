@@ -107,9 +107,9 @@ def test_words_are_real_text_with_ordered_timestamps(ingested):
 def test_reingest_skips_everything_exactly(ingested):
     db, _ = ingested
     with Index(db) as index:
-        before = index.db.execute("select count(*) from words").fetchone()[0]
+        before = index._db.execute("select count(*) from words").fetchone()[0]
         report = ingest([CALLS], index, workers=1)
-        after = index.db.execute("select count(*) from words").fetchone()[0]
+        after = index._db.execute("select count(*) from words").fetchone()[0]
     assert [o.status for o in report.outcomes] == [SKIPPED] * 4
     assert all("already indexed as call" in o.detail for o in report.outcomes)
     assert before == after
@@ -193,7 +193,7 @@ def test_an_interrupted_run_keeps_whole_calls_and_the_next_run_finishes(tmp_path
     with Index(db) as index:
         (kept,) = index.calls()
         counts = [
-            index.db.execute(f"select count(distinct call_id) from {t}").fetchone()[0] for t in ("words", "metrics")
+            index._db.execute(f"select count(distinct call_id) from {t}").fetchone()[0] for t in ("words", "metrics")
         ]
         assert counts == [1, 1]
         report = ingest([calls_copy], index, workers=2)

@@ -13,7 +13,7 @@ from .conftest import truth
 
 
 def stored_matches(index: Index) -> list[dict]:
-    rows = index.db.execute(
+    rows = index._db.execute(
         "select ca.path, cl.id, m.skill, m.start_s, m.end_s from matches m "
         "join clips cl on cl.id = m.clip_id join calls ca on ca.id = m.call_id"
     ).fetchall()
@@ -44,7 +44,7 @@ def false_clips(index: Index) -> list[list[dict]]:
     """The matches of every clip that holds no true moment of its skill (one list per such clip)."""
     matches = stored_matches(index)
     out = []
-    for (clip_id,) in index.db.execute("select id from clips"):
+    for (clip_id,) in index._db.execute("select id from clips"):
         held = [m for m in matches if m["clip"] == clip_id]
         if not any(any(k == m["skill"] and overlaps(m, a, b) for k, a, b in moments(m["call"])) for m in held):
             out.append(held)
@@ -54,7 +54,7 @@ def false_clips(index: Index) -> list[list[dict]]:
 def test_no_clip_holds_no_true_moment_of_its_skill(ingested):
     db, _ = ingested
     with Index(db) as index:
-        clips = index.db.execute("select count(*) from clips").fetchone()[0]
+        clips = index._db.execute("select count(*) from clips").fetchone()[0]
         assert false_clips(index) == []
     assert clips == sum(len(moments(n)) for n in NAMES)  # one clip per scripted moment here
 
@@ -62,7 +62,7 @@ def test_no_clip_holds_no_true_moment_of_its_skill(ingested):
 def test_exported_clips_have_the_window_length_and_contain_their_phrase(ingested, tmp_path):
     db, _ = ingested
     with Index(db) as index:
-        first_per_call = index.db.execute("select min(id) from clips group by call_id").fetchall()
+        first_per_call = index._db.execute("select min(id) from clips group by call_id").fetchall()
         ids = [r[0] for r in first_per_call]
         done = export_clips(index, ids, tmp_path / "out", fmt="wav", subtitles="srt")
     for e in done:
@@ -76,8 +76,8 @@ def test_exported_clips_have_the_window_length_and_contain_their_phrase(ingested
         report = ingest([tmp_path / "out"], again, workers=2)
         assert report.ok
         found = {
-            Path(path).name: {s for (s,) in again.db.execute("select skill from clips where call_id = ?", [call_id])}
-            for call_id, path in again.db.execute("select id, path from calls")
+            Path(path).name: {s for (s,) in again._db.execute("select skill from clips where call_id = ?", [call_id])}
+            for call_id, path in again._db.execute("select id, path from calls")
         }
     for e in done:
         assert e.clip.skill in found[e.audio.name], f"{e.audio.name}: {e.clip.phrase!r} not heard again"

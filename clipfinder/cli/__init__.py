@@ -1,1 +1,6 @@
-"""The `clipfinder` command: parse, call one library function, print."""
+"""The `clipfinder` command: parse, call one library function, print.
+
+Importing the command modules registers their commands on `app`, in the order `--help` lists them.
+"""
+
+from clipfinder.cli import index_commands, loop_commands  # noqa: F401  (registers the commands)

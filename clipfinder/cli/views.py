@@ -1,4 +1,4 @@
-"""Plain-text tables and JSON shapes for the reading commands (no logic beyond layout)."""
+"""Plain-text tables and JSON shapes for the reading commands: layout only, from records."""
 
 from __future__ import annotations
 
@@ -6,14 +6,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from clipfinder.pipeline.clarity import evidence
+from clipfinder.coaching.loop import FollowUp
+from clipfinder.coaching.trend import Week
+from clipfinder.jobs.ingest import FAILED, INDEXED, NOT_AUDIO, SKIPPED, IngestReport
+from clipfinder.pipeline.diarize import INSTALL_HINT
+from clipfinder.pipeline.rubric import Rubric
 from clipfinder.pipeline.sounds import SOUND
-from clipfinder.read.formats import clock, speaker_label
+from clipfinder.pipeline.whisper_model import BASE_HINT
 from clipfinder.read.missed import MissedReport
-from clipfinder.read.search import ClipHit
-from clipfinder.read.stats import ANCHOR_DISCOVERY_QUESTIONS, ANCHOR_TALK_RATIO
-from clipfinder.records import PROSPECT, REP, Call
-from clipfinder.store.index import Index
+from clipfinder.read.stats import ANCHOR_DISCOVERY_QUESTIONS, ANCHOR_TALK_RATIO, CallStats, RepAverage
+from clipfinder.records import PROSPECT, REP, Call, ClipHit, Metrics, VoiceSampleRow
+from clipfinder.text import clock, num, pct, speaker_label
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -21,14 +24,6 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
-
-
-def pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value * 100:.0f}%"
-
-
-def num(value: float | None, digits: int = 1) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
 def short_path(path: str) -> str:
@@ -39,10 +34,9 @@ def short_path(path: str) -> str:
         return path
 
 
-def calls_json(index: Index, found: list[Call]) -> list[dict[str, Any]]:
+def calls_json(found: list[tuple[Call, Metrics]]) -> list[dict[str, Any]]:
     out = []
-    for c in found:
-        m = index.metrics(c.id)
+    for c, m in found:
         out.append(
             {
                 "call_id": c.id,
@@ -70,7 +64,7 @@ def calls_json(index: Index, found: list[Call]) -> list[dict[str, Any]]:
     return out
 
 
-def calls_table(index: Index, found: list[Call]) -> str:
+def calls_table(found: list[tuple[Call, Metrics]]) -> str:
     if not found:
         return "No calls indexed yet."
     rows = [
@@ -81,10 +75,10 @@ def calls_table(index: Index, found: list[Call]) -> str:
             c.account or "-",
             clock(c.duration_s, hours=False),
             (c.layout if c.layout == "stereo" else f"mono, {c.attribution.describe()}") + _language_note(c),
-            pct(index.metrics(c.id).talk_ratio) + ("?" if c.attribution.uncertain and c.layout == "mono" else ""),
+            pct(m.talk_ratio) + ("?" if c.attribution.uncertain and c.layout == "mono" else ""),
             short_path(c.path),
         )
-        for c in found
+        for c, m in found
     ]
     return table(("id", "date", "rep", "account", "length", "audio", "rep talk", "path"), rows)
 
@@ -95,69 +89,72 @@ def _language_note(call: Call) -> str:
     return f"; NOT {call.expected_language} ({call.language} {call.language_probability:.2f})"
 
 
-def stats_table(items: list[dict[str, Any]], reps: list[dict[str, Any]]) -> str:
+def stats_table(items: list[CallStats], reps: list[RepAverage]) -> str:
     if not items:
         return "No calls indexed yet."
-    rows = [
-        (
-            i["call_id"],
-            i["date"][:10],
-            i["rep"],
-            i["account"] or "-",
-            pct(i["talk_ratio"]) + ("?" if i["speakers_uncertain"] and i["talk_ratio"] is not None else ""),
-            i["speakers"],
-            num(i["longest_monologue_s"][REP], 0),
-            num(i["longest_monologue_s"][PROSPECT], 0),
-            _questions(i["questions"]),
-            num(i["interactivity"]),
-            num(i["patience_s"], 2),
-        )
-        for i in items
-    ]
-    per_call = table(
-        (
-            "call",
-            "date",
-            "rep",
-            "account",
-            "rep talk",
-            "speakers by",
-            "rep mono s",
-            "prosp mono s",
-            "questions r/p",
-            "switches/min",
-            "patience s",
-        ),
-        rows,
-    )
-    rep_rows = [
-        (
-            r["rep"],
-            f"{r['calls_with_roles']}/{r['calls']}" + (f" ({r['calls_uncertain']}?)" if r["calls_uncertain"] else ""),
-            pct(r["talk_ratio"]),
-            num(r["longest_monologue_s"][REP], 0),
-            num(r["questions"][REP]),
-            num(r["interactivity"]),
-            num(r["patience_s"], 2),
-        )
-        for r in reps
-    ]
-    per_rep = table(
-        ("rep", "calls*", "rep talk", "rep mono s", "rep questions", "switches/min", "patience s"), rep_rows
-    )
-    low, high = ANCHOR_DISCOVERY_QUESTIONS
-    talk = ANCHOR_TALK_RATIO
-    other = [f"{i['call_id']} ({i['language']} {i['language_probability']:.2f})" for i in items if i["off_language"]]
+    per_call = _per_call_table(items)
+    other = [f"{i.call.id} ({i.call.language} {i.call.language_probability:.2f})" for i in items if i.call.off_language]
     if other:
         per_call += "\nNot in the rubric's language (no clips): call " + ", ".join(other)
+    low, high = ANCHOR_DISCOVERY_QUESTIONS
+    talk = round(ANCHOR_TALK_RATIO * 100)
     return (
-        f"{per_call}\n\nAverages per rep (* calls with known speakers / all calls)\n{per_rep}\n\n"
-        f"Anchors (Gong Labs): rep talk {talk * 100:.0f}:{100 - talk * 100:.0f} talk:listen; "
+        f"{per_call}\n\nAverages per rep (* calls with known speakers / all calls)\n{_per_rep_table(reps)}\n\n"
+        f"Anchors (Gong Labs): rep talk {talk}:{100 - talk} talk:listen; "
         f"{low}-{high} questions on a discovery call.\n"
         "Speakers by: channels (stereo, exact); voiceprint N (mono, the rep's enrolled voice, confidence 0-1);\n"
         "guess (mono, no voiceprint: the first voice to hold a turn). ? marks numbers that may be wrong:\n"
         "`clipfinder enroll` the rep. Mono calls without the diarize extra show n/a; ?N counts their questions."
     )
+
+
+def _per_call_table(items: list[CallStats]) -> str:
+    rows = [
+        (
+            c.id,
+            c.date[:10],
+            c.rep,
+            c.account or "-",
+            pct(m.talk_ratio) + ("?" if c.attribution.uncertain and m.talk_ratio is not None else ""),
+            c.attribution.describe(),
+            num(m.longest_monologue_s.get(REP), 0),
+            num(m.longest_monologue_s.get(PROSPECT), 0),
+            _questions(m.questions),
+            num(m.interactivity),
+            num(m.patience_s, 2),
+        )
+        for c, m in ((i.call, i.metrics) for i in items)
+    ]
+    headers = (
+        "call",
+        "date",
+        "rep",
+        "account",
+        "rep talk",
+        "speakers by",
+        "rep mono s",
+        "prosp mono s",
+        "questions r/p",
+        "switches/min",
+        "patience s",
+    )
+    return table(headers, rows)
+
+
+def _per_rep_table(reps: list[RepAverage]) -> str:
+    rows = [
+        (
+            r.rep,
+            f"{r.calls_with_roles}/{r.calls}" + (f" ({r.calls_uncertain}?)" if r.calls_uncertain else ""),
+            pct(r.talk_ratio),
+            num(r.longest_monologue_s[REP], 0),
+            num(r.questions[REP]),
+            num(r.interactivity),
+            num(r.patience_s, 2),
+        )
+        for r in reps
+    ]
+    return table(("rep", "calls*", "rep talk", "rep mono s", "rep questions", "switches/min", "patience s"), rows)
 
 
 def _questions(q: dict[str, int | None]) -> str:
@@ -196,14 +193,8 @@ def _excerpt(hit: ClipHit) -> str:
     return f'@{clock(hit.match_start_s, hours=False)} [{speaker}] {heard}"{hit.phrase}"'
 
 
-def skills_table(index: Index, as_json: bool) -> str:
-    import json
-
-    from clipfinder.jobs.rematch import stored_rubric
-
-    rubric = stored_rubric(index)
-    counts = dict(index.db.execute("select skill, count(*) from clips group by skill").fetchall())
-    items = [
+def skills_json(rubric: Rubric, counts: dict[str, int]) -> list[dict[str, Any]]:
+    return [
         {
             "id": s.id,
             "name": s.name,
@@ -216,9 +207,10 @@ def skills_table(index: Index, as_json: bool) -> str:
         }
         for s in rubric.skills
     ]
-    if as_json:
-        return json.dumps(items, indent=2)
-    rows = [(i["id"], i["name"], i["speaker"], "yes" if i["expected"] else "", i["clips"]) for i in items]
+
+
+def skills_table(rubric: Rubric, counts: dict[str, int]) -> str:
+    rows = [(s.id, s.name, s.speaker, "yes" if s.expected else "", counts.get(s.id, 0)) for s in rubric.skills]
     return f"Rubric: {rubric.source}\n" + table(("skill", "name", "said by", "expected", "clips"), rows)
 
 
@@ -246,42 +238,64 @@ def missed_text(report: MissedReport) -> str:
     return f"{head}\n{body}\nSkills heard: {heard}\n{tail}"
 
 
-def voices_table(rows: list[dict[str, Any]]) -> str:
+def voices_table(rows: list[VoiceSampleRow]) -> str:
     if not rows:
         return "No voices yet: `clipfinder enroll REP AUDIO...`, or ingest a rep's stereo calls with the diarize extra."
-    body = [
-        (r["rep"], r["id"], f"{r['seconds']:.1f}", f"call {r['call_id']}" if r["call_id"] else short_path(r["source"]))
-        for r in rows
-    ]
+    body = [(r.rep, r.id, f"{r.seconds:.1f}", f"call {r.call_id}" if r.call_id else short_path(r.source)) for r in rows]
     return table(("rep", "sample", "speech s", "from"), body)
 
 
-def followup_text(items: list[dict[str, Any]]) -> str:
+def followup_text(items: list[FollowUp]) -> str:
     if not items:
         return 'No commitments yet: clipfinder commit --rep NAME "TEXT"'
     out = []
     for item in items:
-        out.append(f"[{item['verdict'].upper()}] {item['rep']}, {item['date']}, {item['skill']}: {item['text']}")
-        for call in item["calls"]:
-            shown = evidence(call["clip_ids"], call["clarity"], call["in_rubric_language"])
-            window = "within 72 h" if call["within_72h"] else "after 72 h"
-            out.append(f"    call {call['call_id']} {call['date']} ({window}): {shown}; check by {call['check_by']}")
-        if item["no_call_in_window"]:
-            out.append("    no call in the 72-hour window" + (" yet (still open)" if item["window_open"] else ""))
+        c = item.commitment
+        out.append(f"[{item.verdict.value.upper()}] {c.rep}, {c.date}, {c.skill}: {c.text}")
+        for call in item.calls:
+            window = "within 72 h" if call.within_72h else "after 72 h"
+            out.append(f"    call {call.call_id} {call.date} ({window}): {call.evidence()}; check by {call.check_by}")
+        if item.no_call_in_window:
+            out.append("    no call in the 72-hour window" + (" yet (still open)" if item.window_open else ""))
     return "\n".join(out)
 
 
-def trend_table(rows: list[dict[str, Any]]) -> str:
+def trend_table(rows: list[Week]) -> str:
     body = [
         (
-            r["week"],
-            r["calls"],
-            pct(r["talk_ratio"]),
-            num(r["rep_questions"]),
-            f"{r['skill_calls']}/{r['calls']}" if r["calls"] else "-",
-            r["self_score"] if r["self_score"] is not None else "-",
+            r.week,
+            r.calls,
+            pct(r.talk_ratio),
+            num(r.rep_questions),
+            f"{r.skill_calls}/{r.calls}" if r.calls else "-",
+            r.self_score if r.self_score is not None else "-",
         )
         for r in rows
     ]
-    skill = rows[0]["skill"] if rows else "skill"
+    skill = rows[0].skill if rows else "skill"
     return table(("week of", "calls", "rep talk", "rep questions", f"{skill} calls", "self-score"), body)
+
+
+def ingest_summary(report: IngestReport) -> str:
+    """What an ingest run did, and what the manager may want to do about it."""
+    indexed, skipped, failed, not_audio = (report.having(s) for s in (INDEXED, SKIPPED, FAILED, NOT_AUDIO))
+    audio_min = sum(o.audio_s or 0 for o in indexed) / 60
+    lines = [
+        f"{len(indexed)} indexed ({audio_min:.1f} audio min in {report.elapsed_s:.1f} s), "
+        f"{len(skipped)} skipped, {len(failed)} failed, {len(not_audio)} not audio"
+    ]
+    if skipped:
+        lines.append("  skipped files are already indexed (same bytes); --force transcribes them again")
+    lines += [f"  not audio {o.path}" for o in not_audio]
+    lines += [f"  FAILED {o.detail}" for o in failed]
+    if report.reattributed:
+        lines.append(f"  {report.reattributed} mono calls re-attributed with a voiceprint learnt from stereo calls")
+    lines += [f"  not in the rubric's language (indexed, no clips): {o.path}" for o in report.off_language]
+    if not report.language_checked:
+        lines.append(f"  unclear calls were not checked for their language: {BASE_HINT}")
+    if report.undiarized:
+        lines.append(
+            f"  {report.undiarized} mono calls have no speakers (no talk ratio, no rep/prospect filter): "
+            f"{INSTALL_HINT}, then `clipfinder ingest --force` them"
+        )
+    return "\n".join(lines)

@@ -9,71 +9,25 @@ skill on a real call within 72 hours, and the manager checks that recording with
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
+from enum import Enum
 from typing import Any
 
 from clipfinder.errors import BadInput, NotFound
-from clipfinder.pipeline.clarity import LEVEL_CLEAR, Clarity
-from clipfinder.store.index import IN_RUBRIC_LANGUAGE, Index
+from clipfinder.pipeline.clarity import LEVEL_CLEAR, Clarity, evidence
+from clipfinder.read.search import known_skills
+from clipfinder.records import Commitment, Focus, Score
+from clipfinder.store import loop as log
+from clipfinder.store import queries
+from clipfinder.store.index import Index
+from clipfinder.store.settings import stored_rubric
+from clipfinder.text import Moment, parse_moment
 
 FOLLOW_THROUGH = timedelta(hours=72)  # the rep applies the skill on a real call within 72 hours
 CHECK_WITHIN = timedelta(hours=24)  # the manager checks that call's recording within 24 hours
 MIN_FOCUS_WEEKS = 4  # one skill at least four weeks...
 ROTATE_SCORE = 4  # ...then rotate after self-scores of 4/5 or more...
 ROTATE_WEEKS = 2  # ...two weeks in a row
-
-
-@dataclass(frozen=True)
-class Moment:
-    """A point in time from user input or metadata. A date without a time covers its whole day."""
-
-    at: datetime
-    has_time: bool
-
-    @property
-    def day(self) -> date:
-        return self.at.date()
-
-    def iso(self) -> str:
-        return self.at.isoformat(timespec="minutes") if self.has_time else self.at.date().isoformat()
-
-
-def parse_moment(value: str | None, what: str = "--date") -> Moment:
-    """YYYY-MM-DD or an ISO date-time; None is now."""
-    if value is None:
-        return Moment(datetime.now().replace(second=0, microsecond=0), True)
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            return Moment(datetime.fromisoformat(text), False)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return Moment(parsed.replace(tzinfo=None), True)
-    except ValueError:
-        raise BadInput(f"{what} must be a date like 2026-11-20 or 2026-11-20T15:30 (got {value!r})") from None
-
-
-@dataclass(frozen=True)
-class Focus:
-    rep: str
-    skill: str
-    since: str
-
-
-@dataclass(frozen=True)
-class Commitment:
-    id: int
-    rep: str
-    skill: str
-    text: str
-    date: str
-
-
-@dataclass(frozen=True)
-class Score:
-    rep: str
-    skill: str
-    score: int
-    date: str
 
 
 def canonical_rep(index: Index, rep: str) -> str:
@@ -85,8 +39,6 @@ def canonical_rep(index: Index, rep: str) -> str:
 
 def check_skill(index: Index, skill: str) -> str:
     """A skill id of the index's rubric; an unknown one is an error listing them."""
-    from clipfinder.read.search import known_skills
-
     known = known_skills(index)
     for k in known:
         if k.lower() == skill.strip().lower():
@@ -97,17 +49,12 @@ def check_skill(index: Index, skill: str) -> str:
 def set_focus(index: Index, rep: str, skill: str, since: str | None = None) -> Focus:
     """Put a skill in focus for a rep from `since` (default now); earlier focuses stay in the history."""
     rep, skill = canonical_rep(index, rep), check_skill(index, skill)
-    moment = parse_moment(since, "--since")
-    with index.db.atomic():
-        index.db.table("focus").insert({"rep": rep, "skill": skill, "since": moment.iso(), "set_at": _now()})
-    return Focus(rep, skill, moment.iso())
+    return log.add_focus(index, rep, skill, parse_moment(since, "--since").iso())
 
 
 def focus_history(index: Index, rep: str) -> list[Focus]:
     """All focuses of a rep, oldest first."""
-    rep = canonical_rep(index, rep)
-    rows = index.db.execute("select rep, skill, since from focus where rep = ? order by since, id", [rep])
-    return [Focus(*row) for row in rows]
+    return log.focus_history(index, canonical_rep(index, rep))
 
 
 def current_focus(index: Index, rep: str, on: Moment | None = None) -> Focus | None:
@@ -123,20 +70,12 @@ def add_commitment(index: Index, rep: str, text: str, skill: str | None = None, 
     if not text.strip():
         raise BadInput("the commitment text is empty: write what the rep will do, on which call")
     moment = parse_moment(when)
-    skill = _skill_or_focus(index, rep, skill, moment)
-    with index.db.atomic():
-        row = {"rep": rep, "skill": skill, "text": text.strip(), "date": moment.iso(), "made_at": _now()}
-        new_id = int(index.db.table("commitments").insert(row).last_pk or 0)
-    return Commitment(new_id, rep, skill, text.strip(), moment.iso())
+    return log.add_commitment(index, rep, skill_or_focus(index, rep, skill, moment), text.strip(), moment.iso())
 
 
 def commitments(index: Index, rep: str | None = None) -> list[Commitment]:
     """Commitments, oldest first, of one rep or all."""
-    sql, params = "select id, rep, skill, text, date from commitments", []
-    if rep is not None:
-        sql += " where rep = ?"
-        params.append(canonical_rep(index, rep))
-    return [Commitment(*row) for row in index.db.execute(sql + " order by date, id", params)]
+    return log.commitments(index, None if rep is None else canonical_rep(index, rep))
 
 
 def add_score(index: Index, rep: str, score: int, skill: str | None = None, when: str | None = None) -> Score:
@@ -145,20 +84,12 @@ def add_score(index: Index, rep: str, score: int, skill: str | None = None, when
         raise BadInput(f"a self-score is a whole number from 1 to 5 (got {score!r})")
     rep = canonical_rep(index, rep)
     moment = parse_moment(when)
-    skill = _skill_or_focus(index, rep, skill, moment)
-    with index.db.atomic():
-        row = {"rep": rep, "skill": skill, "score": score, "date": moment.iso(), "made_at": _now()}
-        index.db.table("scores").insert(row)
-    return Score(rep, skill, score, moment.iso())
+    return log.add_score(index, rep, skill_or_focus(index, rep, skill, moment), score, moment.iso())
 
 
 def scores(index: Index, rep: str, skill: str | None = None) -> list[Score]:
     """A rep's self-scores, oldest first, optionally of one skill."""
-    sql, params = "select rep, skill, score, date from scores where rep = ?", [canonical_rep(index, rep)]
-    if skill is not None:
-        sql += " and skill = ?"
-        params.append(skill)
-    return [Score(*row) for row in index.db.execute(sql + " order by date, id", params)]
+    return log.scores(index, canonical_rep(index, rep), skill)
 
 
 def weekly_scores(all_scores: list[Score]) -> dict[date, int]:
@@ -169,12 +100,24 @@ def weekly_scores(all_scores: list[Score]) -> dict[date, int]:
     return out
 
 
-def rotation_advice(index: Index, rep: str, on: Moment | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Rotation:
+    """Whether to keep or rotate the focus skill, and why."""
+
+    rotate: bool | None  # None: no skill in focus
+    weeks_in_focus: float | None
+    advice: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rotate": self.rotate, "weeks_in_focus": self.weeks_in_focus, "advice": self.advice}
+
+
+def rotation_advice(index: Index, rep: str, on: Moment | None = None) -> Rotation:
     """Whether to keep or rotate the focus skill, from its age and the weekly self-scores."""
     on = on or parse_moment(None)
     focus = current_focus(index, rep, on)
     if focus is None:
-        return {"rotate": None, "weeks_in_focus": None, "advice": "no skill in focus: set one with `clipfinder focus`"}
+        return Rotation(None, None, "no skill in focus: set one with `clipfinder focus`")
     weeks = (on.day - parse_moment(focus.since).day).days / 7
     weekly = weekly_scores([s for s in scores(index, rep, focus.skill) if parse_moment(s.date).at <= on.at])
     this_week = monday(on.day)
@@ -195,37 +138,106 @@ def rotation_advice(index: Index, rep: str, on: Moment | None = None) -> dict[st
         advice = "keep: no self-scores in the last two weeks (rotate after 4+ two weeks running)"
     else:
         advice = f"keep: last two weekly self-scores {shown} (rotate after 4+ two weeks running)"
-    return {"rotate": ready and weeks >= MIN_FOCUS_WEEKS, "weeks_in_focus": round(weeks, 1), "advice": advice}
+    return Rotation(ready and weeks >= MIN_FOCUS_WEEKS, round(weeks, 1), advice)
 
 
-# What followup says of a commitment (its `verdict`).
-MET = "met"
-NOT_DETECTED = "not detected"
-NOT_DETECTED_UNCERTAIN = "not detected (uncertain transcript)"
-CANNOT_JUDGE = "cannot judge (garbled transcript)"
-OTHER_LANGUAGE = "cannot judge (not in the rubric's language)"
-NO_CALL_IN_TIME = "not met (no call within 72 h)"
-NO_CALL = "no call yet"
+class Verdict(str, Enum):
+    """What followup says of a commitment."""
+
+    MET = "met"
+    NOT_DETECTED = "not detected"
+    NOT_DETECTED_UNCERTAIN = "not detected (uncertain transcript)"
+    CANNOT_JUDGE = "cannot judge (garbled transcript)"
+    OTHER_LANGUAGE = "cannot judge (not in the rubric's language)"
+    NO_CALL_IN_TIME = "not met (no call within 72 h)"
+    NO_CALL = "no call yet"
+
+    def __str__(self) -> str:
+        return self.value
 
 
-def _verdict(in_window: list[dict[str, Any]], calls: list[dict[str, Any]]) -> tuple[bool | None, str]:
+@dataclass(frozen=True)
+class FollowUpCall:
+    """A call of the rep after a commitment, and what it shows of the skill."""
+
+    call_id: int
+    date: str
+    clip_ids: tuple[int, ...]  # clips of the committed skill, best first
+    clarity: Clarity  # of the words of the skill's speaker
+    in_rubric_language: bool
+    within_72h: bool
+    check_by: str  # when the manager should have listened to it
+
+    @property
+    def judgeable(self) -> bool:
+        return self.clarity.judgeable and self.in_rubric_language
+
+    def evidence(self) -> str:
+        """Its clips, or what their absence means."""
+        return evidence(list(self.clip_ids), self.clarity.value, self.in_rubric_language)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "call_id": self.call_id,
+            "date": self.date,
+            "clip_ids": list(self.clip_ids),
+            **self.clarity.to_json(),
+            "in_rubric_language": self.in_rubric_language,
+            "judgeable": self.judgeable,
+            "within_72h": self.within_72h,
+            "check_by": self.check_by,
+        }
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A commitment and whether the skill showed up on a call within 72 hours of it."""
+
+    commitment: Commitment
+    met: bool | None
+    verdict: Verdict
+    calls: tuple[FollowUpCall, ...]
+    window_open: bool  # the 72 hours are not over yet
+
+    @property
+    def no_call_in_window(self) -> bool:
+        return not any(c.within_72h for c in self.calls)
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.commitment
+        return {
+            "id": c.id,
+            "rep": c.rep,
+            "skill": c.skill,
+            "text": c.text,
+            "date": c.date,
+            "met": self.met,
+            "verdict": self.verdict.value,
+            "calls": [k.to_json() for k in self.calls],
+            "no_call_in_window": self.no_call_in_window,
+            "window_open": self.window_open,
+        }
+
+
+def _verdict(calls: list[FollowUpCall]) -> tuple[bool | None, Verdict]:
     """(met, verdict) from the calls after a commitment; never "not met" on calls it cannot judge."""
-    if any(k["clip_ids"] for k in in_window):
-        return True, MET
+    in_window = [k for k in calls if k.within_72h]
+    if any(k.clip_ids for k in in_window):
+        return True, Verdict.MET
     if not calls:
-        return None, NO_CALL
+        return None, Verdict.NO_CALL
     if not in_window:
-        return False, NO_CALL_IN_TIME  # the rep did not get to apply it in time, whatever came later
-    judged = [k for k in in_window if k["judgeable"]]
+        return False, Verdict.NO_CALL_IN_TIME  # the rep did not get to apply it in time, whatever came later
+    judged = [k for k in in_window if k.judgeable]
     if not judged:
-        in_language = [k for k in in_window if k["in_rubric_language"]]
-        return None, CANNOT_JUDGE if in_language else OTHER_LANGUAGE
-    if all(k["transcript"] == LEVEL_CLEAR for k in judged):
-        return False, NOT_DETECTED
-    return False, NOT_DETECTED_UNCERTAIN
+        in_language = [k for k in in_window if k.in_rubric_language]
+        return None, Verdict.CANNOT_JUDGE if in_language else Verdict.OTHER_LANGUAGE
+    if all(k.clarity.level == LEVEL_CLEAR for k in judged):
+        return False, Verdict.NOT_DETECTED
+    return False, Verdict.NOT_DETECTED_UNCERTAIN
 
 
-def followup(index: Index, rep: str | None = None, now: Moment | None = None) -> list[dict[str, Any]]:
+def followup(index: Index, rep: str | None = None, now: Moment | None = None) -> list[FollowUp]:
     """Each commitment with the rep's calls since it was made and whether the skill showed up.
 
     `met` is True when the skill was detected (a clip of it) on a call within 72 hours of the
@@ -234,61 +246,34 @@ def followup(index: Index, rep: str | None = None, now: Moment | None = None) ->
     which, in words. A call's time is its recording date; a date without a time counts as its
     whole day.
     """
-    from clipfinder.jobs.rematch import stored_rubric
-
     now = now or parse_moment(None)
     # whose words tell whether each skill was done (a skill no longer in the rubric: everyone's)
     said_by = {s.id: s.said_by for s in stored_rubric(index).skills}
     out = []
-    calls_of: dict[str, list[tuple[int, str, int]]] = {}
+    calls_of: dict[str, list[tuple[int, str, bool]]] = {}
     for c in commitments(index, rep):
         made = parse_moment(c.date)
         if c.rep not in calls_of:
-            calls_of[c.rep] = index.db.execute(
-                f"select id, date, {IN_RUBRIC_LANGUAGE} from calls where rep = ? order by date, id", [c.rep]
-            ).fetchall()
+            calls_of[c.rep] = queries.rep_call_days(index, c.rep)
         calls = []
         for call_id, call_date, in_language in calls_of[c.rep]:
             when = parse_moment(call_date, "call date")
             if not _after(when, made):
                 continue
-            clip_ids = [
-                r[0]
-                for r in index.db.execute(
-                    "select id from clips where call_id = ? and skill = ? order by rank desc", [call_id, c.skill]
-                )
-            ]
-            heard = Clarity(index.clarity(call_id, said_by.get(c.skill)))
+            check_by = when.at + (CHECK_WITHIN if when.has_time else timedelta(days=2))
             calls.append(
-                {
-                    "call_id": call_id,
-                    "date": call_date,
-                    "clip_ids": clip_ids,
-                    **heard.to_json(),
-                    "in_rubric_language": bool(in_language),
-                    "judgeable": heard.judgeable and bool(in_language),
-                    "within_72h": _within(when, made, FOLLOW_THROUGH),
-                    "check_by": (when.at + (CHECK_WITHIN if when.has_time else timedelta(days=2))).isoformat(
-                        timespec="minutes"
-                    ),
-                }
+                FollowUpCall(
+                    call_id=call_id,
+                    date=call_date,
+                    clip_ids=tuple(queries.skill_clip_ids(index, call_id, c.skill)),
+                    clarity=Clarity(queries.clarity(index, call_id, said_by.get(c.skill))),
+                    in_rubric_language=in_language,
+                    within_72h=_within(when, made, FOLLOW_THROUGH),
+                    check_by=check_by.isoformat(timespec="minutes"),
+                )
             )
-        in_window = [k for k in calls if k["within_72h"]]
-        met, verdict = _verdict(in_window, calls)
-        out.append(
-            {
-                "id": c.id,
-                "rep": c.rep,
-                "skill": c.skill,
-                "text": c.text,
-                "date": c.date,
-                "met": met,
-                "verdict": verdict,
-                "calls": calls,
-                "no_call_in_window": not in_window,
-                "window_open": now.at < made.at + FOLLOW_THROUGH,
-            }
-        )
+        met, verdict = _verdict(calls)
+        out.append(FollowUp(c, met, verdict, tuple(calls), now.at < made.at + FOLLOW_THROUGH))
     return out
 
 
@@ -296,7 +281,8 @@ def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _skill_or_focus(index: Index, rep: str, skill: str | None, on: Moment) -> str:
+def skill_or_focus(index: Index, rep: str, skill: str | None, on: Moment) -> str:
+    """`skill` checked against the rubric, else the rep's focus at `on` (an error if none)."""
     if skill is not None:
         return check_skill(index, skill)
     focus = current_focus(index, rep, on)
@@ -320,7 +306,3 @@ def _within(call: Moment, made: Moment, window: timedelta) -> bool:
     if call.has_time and made.has_time:
         return made.at <= call.at <= made.at + window
     return made.day <= call.day <= (made.at + window).date()
-
-
-def _now() -> str:
-    return datetime.now().replace(microsecond=0).isoformat()

@@ -7,30 +7,30 @@ The session it prepares (docs/coaching.md): 30 minutes; 10 on two deals, 15 on o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from statistics import mean
 from typing import Any
 
 from clipfinder.coaching.loop import (
-    Focus,
-    Moment,
+    FollowUp,
+    Rotation,
     canonical_rep,
     commitments,
     current_focus,
     followup,
-    parse_moment,
     rotation_advice,
 )
-from clipfinder.coaching.trend import call_rows, trend
-from clipfinder.jobs.rematch import stored_rubric
+from clipfinder.coaching.trend import Week, trend
 from clipfinder.pipeline.clarity import Clarity
 from clipfinder.read.export import clip_segments
-from clipfinder.read.formats import clock, speaker_label
-from clipfinder.read.search import ClipHit, search
+from clipfinder.read.search import search
 from clipfinder.read.stats import ANCHOR_DISCOVERY_QUESTIONS, ANCHOR_TALK_RATIO
-from clipfinder.records import REP
+from clipfinder.records import REP, ClipHit, Focus, RepCall
+from clipfinder.store import queries
 from clipfinder.store.index import Index
+from clipfinder.store.settings import stored_rubric
+from clipfinder.text import Moment, clock, parse_moment, speaker_label
 
 AGENDA = (
     (
@@ -60,22 +60,81 @@ class ClipView:
         return {**self.hit.to_json(), "lines": list(self.lines)}
 
 
+@dataclass(frozen=True)
+class PeriodSummary:
+    """Mean talk numbers of some calls (None where no call has the number)."""
+
+    calls: int
+    talk_ratio: float | None
+    rep_questions: float | None
+    rep_monologue_s: float | None
+    patience_s: float | None
+    uncertain_calls: int  # calls whose rep/prospect labels may be wrong
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TalkMetrics:
+    """This week (the 7 days to the session) against the 4 weeks before, beside the anchors."""
+
+    this_week: PeriodSummary
+    last_4_weeks: PeriodSummary
+    anchor_talk_ratio: float = ANCHOR_TALK_RATIO
+    anchor_questions: tuple[int, int] = ANCHOR_DISCOVERY_QUESTIONS
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "this_week": self.this_week.to_json(),
+            "last_4_weeks": self.last_4_weeks.to_json(),
+            "anchors": {"talk_ratio": self.anchor_talk_ratio, "discovery_questions": list(self.anchor_questions)},
+        }
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """An account with calls this period: raw material for the two-deal review."""
+
+    account: str
+    calls: int
+    call_ids: list[int]
+    last_call: str
+    days_since: int
+    skills_seen: list[str]
+    skills_missed: list[str]  # expected, not detected, on calls heard well enough to judge
+    skills_unjudged: list[str]  # expected, not detected, and no call could be judged
+    clarity: float | None  # the least clear call's
+    in_rubric_language: bool
+
+    def absence(self) -> str:
+        """The expected skills not found on the account's calls, or why that cannot be judged."""
+        if self.skills_unjudged:
+            if not self.in_rubric_language:
+                return "cannot judge: not in the rubric's language"
+            return Clarity(self.clarity).absence()
+        return ", ".join(self.skills_missed) or "none"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 @dataclass
 class Prep:
     rep: str
     session: str  # the session's moment (ISO)
     period_start: str  # the last session's date (or a week before), start of "this period"
     focus: Focus | None
-    rotation: dict[str, Any]
-    last_commitment: dict[str, Any] | None
+    rotation: Rotation
+    last_commitment: FollowUp | None
     clip: ClipView | None
     alternates: list[ClipView]
     clip_note: str
     positive: ClipView | None
     positive_note: str
-    metrics: dict[str, Any]
-    accounts: list[dict[str, Any]]
-    trend: list[dict[str, Any]]
+    metrics: TalkMetrics
+    accounts: list[AccountView]
+    trend: list[Week]
     agenda: tuple[tuple[str, str, str, str], ...] = AGENDA
     reminders: tuple[str, ...] = REMINDERS
     notes: list[str] = field(default_factory=list)
@@ -86,16 +145,16 @@ class Prep:
             "session": self.session,
             "period_start": self.period_start,
             "focus": None if self.focus is None else {"skill": self.focus.skill, "since": self.focus.since},
-            "rotation": self.rotation,
-            "last_commitment": self.last_commitment,
+            "rotation": self.rotation.to_json(),
+            "last_commitment": None if self.last_commitment is None else self.last_commitment.to_json(),
             "clip": self.clip.to_json() if self.clip else None,
             "alternates": [a.to_json() for a in self.alternates],
             "clip_note": self.clip_note,
             "positive": self.positive.to_json() if self.positive else None,
             "positive_note": self.positive_note,
-            "metrics": self.metrics,
-            "accounts": self.accounts,
-            "trend": self.trend,
+            "metrics": self.metrics.to_json(),
+            "accounts": [a.to_json() for a in self.accounts],
+            "trend": [w.to_json() for w in self.trend],
             "agenda": [list(a) for a in self.agenda],
             "notes": self.notes,
         }
@@ -110,9 +169,9 @@ def build_prep(index: Index, rep: str, on: str | None = None) -> Prep:
     period_start = parse_moment(earlier[-1].date) if earlier else Moment(session.at - timedelta(days=7), False)
     last = None
     if earlier:
-        last = next(f for f in followup(index, rep, session) if f["id"] == earlier[-1].id)
+        last = next(f for f in followup(index, rep, session) if f.commitment.id == earlier[-1].id)
     clip, alternates, clip_note = _coaching_clip(index, rep, focus, period_start, session)
-    calls = call_rows(index, rep)
+    calls = queries.rep_calls(index, rep)
     positive, positive_note = _positive(index, rep, focus, period_start, session, clip, alternates, calls)
     prep = Prep(
         rep=rep,
@@ -174,7 +233,7 @@ def _positive(
     end: Moment,
     coaching: ClipView | None,
     alternates: list[ClipView],
-    calls: list[dict[str, Any]],
+    calls: list[RepCall],
 ) -> tuple[ClipView | None, str]:
     """A rep-spoken clip of a rubric behaviour: the focus skill first, then a skill that improved.
     Never the coaching clip; an alternate only when nothing else qualifies."""
@@ -200,72 +259,68 @@ def _positive(
     return _view(index, hits[0]), f"the rep's best-ranked rubric moment ({hits[0].skill})"
 
 
-def _improved_skills(calls: list[dict[str, Any]], start: Moment, end: Moment) -> dict[str, float]:
+def _improved_skills(calls: list[RepCall], start: Moment, end: Moment) -> dict[str, float]:
     """Skills whose share of calls rose this period against the four weeks before it."""
-    now = [c for c in calls if start.day <= c["day"] <= end.day]
-    before = [c for c in calls if start.day - timedelta(weeks=4) <= c["day"] < start.day]
+    now = [c for c in calls if start.day <= c.day <= end.day]
+    before = [c for c in calls if start.day - timedelta(weeks=4) <= c.day < start.day]
     out = {}
-    for skill in {s for c in now for s in c["skills"]}:
-        rate_now = sum(skill in c["skills"] for c in now) / len(now)
-        rate_before = sum(skill in c["skills"] for c in before) / len(before) if before else 0.0
+    for skill in {s for c in now for s in c.skills}:
+        rate_now = sum(skill in c.skills for c in now) / len(now)
+        rate_before = sum(skill in c.skills for c in before) / len(before) if before else 0.0
         if rate_now > rate_before:
             out[skill] = rate_now - rate_before
     return out
 
 
-def _metrics(calls: list[dict[str, Any]], session: Moment) -> dict[str, Any]:
-    """Talk metrics this week (the 7 days to the session) against the 4 weeks before and the anchors."""
+def _metrics(calls: list[RepCall], session: Moment) -> TalkMetrics:
+    """Talk metrics this week (the 7 days to the session) against the 4 weeks before."""
     week_start = session.day - timedelta(days=6)
-    this_week = [c for c in calls if week_start <= c["day"] <= session.day]
-    before = [c for c in calls if week_start - timedelta(weeks=4) <= c["day"] < week_start]
-    return {
-        "this_week": _summary(this_week),
-        "last_4_weeks": _summary(before),
-        "anchors": {"talk_ratio": ANCHOR_TALK_RATIO, "discovery_questions": list(ANCHOR_DISCOVERY_QUESTIONS)},
-    }
+    this_week = [c for c in calls if week_start <= c.day <= session.day]
+    before = [c for c in calls if week_start - timedelta(weeks=4) <= c.day < week_start]
+    return TalkMetrics(_summary(this_week), _summary(before))
 
 
-def _summary(calls: list[dict[str, Any]]) -> dict[str, Any]:
-    def avg(key: str) -> float | None:
-        values = [c[key] for c in calls if c[key] is not None]
-        return round(mean(values), 3) if values else None
+def _summary(calls: list[RepCall]) -> PeriodSummary:
+    def avg(values: list[float | int | None]) -> float | None:
+        present = [v for v in values if v is not None]
+        return round(mean(present), 3) if present else None
 
-    return {
-        "calls": len(calls),
-        "talk_ratio": avg("talk_ratio"),
-        "rep_questions": avg("rep_questions"),
-        "rep_monologue_s": avg("rep_monologue_s"),
-        "patience_s": avg("patience_s"),
-        "uncertain_calls": sum(1 for c in calls if c["speakers_uncertain"]),
-    }
+    return PeriodSummary(
+        calls=len(calls),
+        talk_ratio=avg([c.talk_ratio for c in calls]),
+        rep_questions=avg([c.rep_questions for c in calls]),
+        rep_monologue_s=avg([c.rep_monologue_s for c in calls]),
+        patience_s=avg([c.patience_s for c in calls]),
+        uncertain_calls=sum(1 for c in calls if c.speakers_uncertain),
+    )
 
 
-def _accounts(index: Index, calls: list[dict[str, Any]], start: Moment, end: Moment) -> list[dict[str, Any]]:
+def _accounts(index: Index, calls: list[RepCall], start: Moment, end: Moment) -> list[AccountView]:
     """The rep's accounts with calls this period: raw material for the two-deal review."""
     expected = [s.id for s in stored_rubric(index).skills if s.expected]
-    by_account: dict[str, list[dict[str, Any]]] = {}
+    by_account: dict[str, list[RepCall]] = {}
     for c in calls:
-        if start.day <= c["day"] <= end.day:
-            by_account.setdefault(c["account"] or "(no account)", []).append(c)
+        if start.day <= c.day <= end.day:
+            by_account.setdefault(c.account or "(no account)", []).append(c)
     out = []
-    for account, calls in by_account.items():
-        last = max(calls, key=lambda c: c["date"])
-        seen = sorted({s for c in calls for s in c["skills"]})
+    for account, its_calls in by_account.items():
+        last = max(its_calls, key=lambda c: c.date)
+        seen = sorted({s for c in its_calls for s in c.skills})
         absent = [s for s in expected if s not in seen]
         # a skill not found only counts against the rep where some call was heard well enough
-        judged = any(Clarity(c["clarity"]).judgeable and c["in_rubric_language"] for c in calls)
+        judged = any(Clarity(c.clarity).judgeable and c.in_rubric_language for c in its_calls)
         out.append(
-            {
-                "account": account,
-                "calls": len(calls),
-                "call_ids": [c["call_id"] for c in calls],
-                "last_call": last["date"],
-                "days_since": (end.day - last["day"]).days,
-                "skills_seen": seen,
-                "skills_missed": absent if judged else [],
-                "skills_unjudged": [] if judged else absent,
-                "clarity": min((c["clarity"] for c in calls if c["clarity"] is not None), default=None),
-                "in_rubric_language": any(c["in_rubric_language"] for c in calls),
-            }
+            AccountView(
+                account=account,
+                calls=len(its_calls),
+                call_ids=[c.call_id for c in its_calls],
+                last_call=last.date,
+                days_since=(end.day - last.day).days,
+                skills_seen=seen,
+                skills_missed=absent if judged else [],
+                skills_unjudged=[] if judged else absent,
+                clarity=min((c.clarity for c in its_calls if c.clarity is not None), default=None),
+                in_rubric_language=any(c.in_rubric_language for c in its_calls),
+            )
         )
-    return sorted(out, key=lambda a: a["last_call"], reverse=True)
+    return sorted(out, key=lambda a: a.last_call, reverse=True)

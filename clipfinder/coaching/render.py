@@ -11,14 +11,15 @@ import base64
 import html
 import tempfile
 from pathlib import Path
-from typing import Any
 
+from clipfinder.coaching.loop import FollowUp
 from clipfinder.coaching.prep import ClipView, Prep
+from clipfinder.coaching.trend import Week
 from clipfinder.errors import BadInput
-from clipfinder.pipeline.clarity import Clarity, evidence
 from clipfinder.pipeline.sounds import SOUND
 from clipfinder.read.export import cut_audio
-from clipfinder.read.formats import clock
+from clipfinder.read.stats import ANCHOR_TALK_RATIO
+from clipfinder.text import clock, num, pct
 
 FORMATS = ("md", "html")
 
@@ -36,43 +37,31 @@ def render_prep(prep: Prep, fmt: str, audio_dir: Path | None = None) -> str:
 # -- shared wording ---------------------------------------------------------------------------
 
 
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value * 100:.0f}%"
-
-
-def _num(value: float | None, digits: int = 1) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
+def _talk_anchor() -> str:
+    talk = round(ANCHOR_TALK_RATIO * 100)
+    return f"{talk}% ({talk}:{100 - talk})"
 
 
 def _focus_line(prep: Prep) -> str:
     if prep.focus is None:
         return "No skill in focus."
-    weeks = prep.rotation.get("weeks_in_focus")
+    weeks = prep.rotation.weeks_in_focus
     return f"**{prep.focus.skill}**, in focus since {prep.focus.since} ({weeks} weeks)."
 
 
-def _absent(account: dict[str, Any]) -> str:
-    """The expected skills not found on an account's calls, or why that cannot be judged."""
-    if account["skills_unjudged"]:
-        if not account["in_rubric_language"]:
-            return "cannot judge: not in the rubric's language"
-        return Clarity(account["clarity"]).absence()
-    return ", ".join(account["skills_missed"]) or "none"
-
-
-def _followup_lines(item: dict[str, Any] | None) -> list[str]:
+def _followup_lines(item: FollowUp | None) -> list[str]:
     if item is None:
         return ["No earlier commitment recorded."]
-    verdict = item["verdict"].upper()
-    if item["met"]:
+    verdict = item.verdict.value.upper()
+    if item.met:
         verdict += ": the skill showed up on a call within 72 hours"
-    lines = [f'"{item["text"]}" ({item["skill"]}, {item["date"]}): {verdict}.']
-    for call in item["calls"]:
-        shown = evidence(call["clip_ids"], call["clarity"], call["in_rubric_language"])
-        window = "within 72 h" if call["within_72h"] else "after the 72 h window"
-        lines.append(f"call {call['call_id']} on {call['date']} ({window}): {shown}")
-    if item["no_call_in_window"]:
-        lines.append("No call in the 72-hour window" + (" (still open)." if item["window_open"] else "."))
+    c = item.commitment
+    lines = [f'"{c.text}" ({c.skill}, {c.date}): {verdict}.']
+    for call in item.calls:
+        window = "within 72 h" if call.within_72h else "after the 72 h window"
+        lines.append(f"call {call.call_id} on {call.date} ({window}): {call.evidence()}")
+    if item.no_call_in_window:
+        lines.append("No call in the 72-hour window" + (" (still open)." if item.window_open else "."))
     return lines
 
 
@@ -88,19 +77,24 @@ def _clip_heading(view: ClipView) -> str:
 
 
 def _metric_rows(prep: Prep) -> list[tuple[str, str, str, str]]:
-    week, before = prep.metrics["this_week"], prep.metrics["last_4_weeks"]
-    low, high = prep.metrics["anchors"]["discovery_questions"]
+    week, before = prep.metrics.this_week, prep.metrics.last_4_weeks
+    low, high = prep.metrics.anchor_questions
     return [
-        ("calls", str(week["calls"]), str(before["calls"]), ""),
-        ("rep talk ratio", _pct(week["talk_ratio"]), _pct(before["talk_ratio"]), "43% (43:57)"),
+        ("calls", str(week.calls), str(before.calls), ""),
+        (
+            "rep talk ratio",
+            pct(week.talk_ratio),
+            pct(before.talk_ratio),
+            f"{ANCHOR_TALK_RATIO:.0%} ({ANCHOR_TALK_RATIO * 100:.0f}:{100 - ANCHOR_TALK_RATIO * 100:.0f})",
+        ),
         (
             "rep questions per call",
-            _num(week["rep_questions"]),
-            _num(before["rep_questions"]),
+            num(week.rep_questions),
+            num(before.rep_questions),
             f"{low}-{high} (discovery)",
         ),
-        ("longest rep monologue, s", _num(week["rep_monologue_s"], 0), _num(before["rep_monologue_s"], 0), ""),
-        ("patience, s", _num(week["patience_s"], 2), _num(before["patience_s"], 2), ""),
+        ("longest rep monologue, s", num(week.rep_monologue_s, 0), num(before.rep_monologue_s, 0), ""),
+        ("patience, s", num(week.patience_s, 2), num(before.patience_s, 2), ""),
     ]
 
 
@@ -109,7 +103,7 @@ def _metric_rows(prep: Prep) -> list[tuple[str, str, str, str]]:
 
 def markdown(prep: Prep, audio_dir: Path | None) -> str:
     out = [f"# 1-on-1 prep: {prep.rep}, {prep.session}", "", f"Since the last session ({prep.period_start}).", ""]
-    out += ["## Focus skill", "", _focus_line(prep), f"Rotation: {prep.rotation['advice']}.", ""]
+    out += ["## Focus skill", "", _focus_line(prep), f"Rotation: {prep.rotation.advice}.", ""]
     out += ["## Last week's commitment", ""] + [f"- {line}" for line in _followup_lines(prep.last_commitment)] + [""]
     out += ["## Open with: a positive moment", ""]
     out += _md_clip(prep.positive, prep.positive_note, audio_dir)
@@ -119,13 +113,13 @@ def markdown(prep: Prep, audio_dir: Path | None) -> str:
         out += ["Alternate: " + _clip_heading(alt), ""]
     out += ["## Talk metrics", "", "| | this week | last 4 weeks | anchor |", "|---|---|---|---|"]
     out += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in _metric_rows(prep)]
-    uncertain = prep.metrics["this_week"]["uncertain_calls"]
+    uncertain = prep.metrics.this_week.uncertain_calls
     if uncertain:
         out.append(f"\n{uncertain} of this week's calls have a guessed rep voice (mono): `clipfinder enroll` the rep.")
     out += ["", "## Trend", "", "| week | calls | talk ratio | skill on calls | self-score |", "|---|---|---|---|---|"]
     out += [
-        f"| {t['week']} | {t['calls']} | {_pct(t['talk_ratio'])} | {_pct(t['skill_hit_rate'])} | "
-        f"{t['self_score'] if t['self_score'] is not None else '-'} |"
+        f"| {t.week} | {t.calls} | {pct(t.talk_ratio)} | {pct(t.skill_hit_rate)} | "
+        f"{t.self_score if t.self_score is not None else '-'} |"
         for t in prep.trend
     ]
     out += ["", "## Accounts this period (for the deal review)", ""]
@@ -133,8 +127,8 @@ def markdown(prep: Prep, audio_dir: Path | None) -> str:
         out.append("No calls this period.")
     for a in prep.accounts:
         out.append(
-            f"- **{a['account']}**: {a['calls']} calls, last {a['last_call'][:10]} ({a['days_since']} days ago); "
-            f"seen: {', '.join(a['skills_seen']) or 'none'}; not detected: {_absent(a)}"
+            f"- **{a.account}**: {a.calls} calls, last {a.last_call[:10]} ({a.days_since} days ago); "
+            f"seen: {', '.join(a.skills_seen) or 'none'}; not detected: {a.absence()}"
         )
     out += ["", "## Agenda (30 min)", ""]
     out += [f"- {begin}-{end} **{title}**: {text}" for begin, end, title, text in prep.agenda]
@@ -182,7 +176,7 @@ def page(prep: Prep) -> str:
         f"<h1>1-on-1 prep: {e(prep.rep)}</h1>",
         f"<p class='sub'>Session {e(prep.session)} &middot; since the last session ({e(prep.period_start)})</p>",
         "<section><h2>Focus skill</h2>",
-        f"<p>{_inline_md(_focus_line(prep))}<br>Rotation: {e(prep.rotation['advice'])}.</p></section>",
+        f"<p>{_inline_md(_focus_line(prep))}<br>Rotation: {e(prep.rotation.advice)}.</p></section>",
         "<section id='commitment'><h2>Last week's commitment</h2>",
         _html_followup(prep.last_commitment),
         "</section><section id='positive'><h2>Open with: a positive moment</h2>",
@@ -197,7 +191,7 @@ def page(prep: Prep) -> str:
     for row in _metric_rows(prep):
         parts.append("<tr>" + "".join(f"<td>{e(cell)}</td>" for cell in row) + "</tr>")
     parts.append("</table>")
-    uncertain = prep.metrics["this_week"]["uncertain_calls"]
+    uncertain = prep.metrics.this_week.uncertain_calls
     if uncertain:
         parts.append(f"<p class='sub'>{uncertain} of this week's calls have a guessed rep voice (mono).</p>")
     parts.append("</section><section id='trend'><h2>Trend</h2>")
@@ -210,12 +204,12 @@ def page(prep: Prep) -> str:
         parts.append("<th>skills seen</th><th>not detected</th></tr>")
         for a in prep.accounts:
             cells = (
-                a["account"],
-                str(a["calls"]),
-                a["last_call"][:10],
-                str(a["days_since"]),
-                ", ".join(a["skills_seen"]) or "none",
-                _absent(a),
+                a.account,
+                str(a.calls),
+                a.last_call[:10],
+                str(a.days_since),
+                ", ".join(a.skills_seen) or "none",
+                a.absence(),
             )
             parts.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>")
         parts.append("</table>")
@@ -238,12 +232,12 @@ def _inline_md(text: str) -> str:
     return "".join(f"<b>{p}</b>" if i % 2 else p for i, p in enumerate(pieces))
 
 
-def _html_followup(item: dict[str, Any] | None) -> str:
+def _html_followup(item: FollowUp | None) -> str:
     lines = _followup_lines(item)
     if item is None:
         return f"<p>{html.escape(lines[0])}</p>"
-    css = {True: "met", False: "notmet", None: "pending"}[item["met"]]
-    head = f"<p class='{css}' data-met='{str(item['met']).lower()}'>{html.escape(lines[0])}</p>"
+    css = {True: "met", False: "notmet", None: "pending"}[item.met]
+    head = f"<p class='{css}' data-met='{str(item.met).lower()}'>{html.escape(lines[0])}</p>"
     return head + "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines[1:]) + "</ul>"
 
 
@@ -267,7 +261,32 @@ def clip_audio_b64(view: ClipView) -> str:
         return base64.b64encode(target.read_bytes()).decode("ascii")
 
 
-def trend_chart(rows: list[dict[str, Any]], skill: str | None) -> str:
+def _chart_frame(left: int, top: int, plot_w: int, plot_h: int) -> list[str]:
+    """The chart's box, its 0-100% grid, the 1-5 score axis on the right and the talk anchor."""
+
+    def y(fraction: float) -> float:
+        return top + plot_h * (1 - fraction)
+
+    out = [f"<rect x='{left}' y='{top}' width='{plot_w}' height='{plot_h}' fill='#fbfcfd' stroke='#d5dbe3'/>"]
+    for tick in (0, 0.25, 0.5, 0.75, 1.0):
+        out.append(f"<line x1='{left}' x2='{left + plot_w}' y1='{y(tick):.1f}' y2='{y(tick):.1f}' stroke='#eef1f5'/>")
+        out.append(f"<text x='{left - 6}' y='{y(tick) + 4:.1f}' font-size='10' text-anchor='end'>{tick:.0%}</text>")
+    for score in range(1, 6):
+        out.append(
+            f"<text x='{left + plot_w + 6}' y='{y(score / 5) + 4:.1f}' font-size='10' fill='#c2570c'>{score}</text>"
+        )
+    anchor = y(ANCHOR_TALK_RATIO)
+    out.append(
+        f"<line x1='{left}' x2='{left + plot_w}' y1='{anchor:.1f}' y2='{anchor:.1f}' stroke='#5b6776' "
+        "stroke-dasharray='4 3'/>"
+    )
+    out.append(
+        f"<text x='{left + 4}' y='{anchor - 4:.1f}' font-size='10' fill='#5b6776'>{ANCHOR_TALK_RATIO:.0%} anchor</text>"
+    )
+    return out
+
+
+def trend_chart(rows: list[Week], skill: str | None) -> str:
     """Inline SVG: weekly rep talk ratio (line, with the 43% anchor), the focus skill's share of
     calls (bars) and the self-scores (dots, 1-5 on the right axis)."""
     if not rows:
@@ -282,38 +301,25 @@ def trend_chart(rows: list[dict[str, Any]], skill: str | None) -> str:
     out = [
         f"<svg id='trend-chart' xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
         f"viewBox='0 0 {width} {height}' role='img' aria-label='weekly talk ratio, skill rate and self-scores'>",
-        f"<rect x='{left}' y='{top}' width='{plot_w}' height='{plot_h}' fill='#fbfcfd' stroke='#d5dbe3'/>",
+        *_chart_frame(left, top, plot_w, plot_h),
     ]
-    for tick in (0, 0.25, 0.5, 0.75, 1.0):
-        out.append(f"<line x1='{left}' x2='{left + plot_w}' y1='{y(tick):.1f}' y2='{y(tick):.1f}' stroke='#eef1f5'/>")
-        out.append(f"<text x='{left - 6}' y='{y(tick) + 4:.1f}' font-size='10' text-anchor='end'>{tick:.0%}</text>")
-    for score in range(1, 6):
-        out.append(
-            f"<text x='{left + plot_w + 6}' y='{y(score / 5) + 4:.1f}' font-size='10' fill='#c2570c'>{score}</text>"
-        )
-    anchor = y(0.43)
-    out.append(
-        f"<line x1='{left}' x2='{left + plot_w}' y1='{anchor:.1f}' y2='{anchor:.1f}' stroke='#5b6776' "
-        "stroke-dasharray='4 3'/>"
-    )
-    out.append(f"<text x='{left + 4}' y='{anchor - 4:.1f}' font-size='10' fill='#5b6776'>43% anchor</text>")
     points = []
     for i, row in enumerate(rows):
         cx = left + step * (i + 0.5)
-        if row["skill_hit_rate"] is not None:
-            bar_h = plot_h * row["skill_hit_rate"]
+        if row.skill_hit_rate is not None:
+            bar_h = plot_h * row.skill_hit_rate
             out.append(
-                f"<rect class='skill-bar' x='{cx - step * 0.3:.1f}' y='{y(row['skill_hit_rate']):.1f}' "
+                f"<rect class='skill-bar' x='{cx - step * 0.3:.1f}' y='{y(row.skill_hit_rate):.1f}' "
                 f"width='{step * 0.6:.1f}' height='{bar_h:.1f}' fill='#9fd3b0'/>"
             )
-        if row["talk_ratio"] is not None:
-            points.append((cx, y(row["talk_ratio"])))
-        if row["self_score"] is not None:
+        if row.talk_ratio is not None:
+            points.append((cx, y(row.talk_ratio)))
+        if row.self_score is not None:
             out.append(
-                f"<circle class='score-dot' cx='{cx:.1f}' cy='{y(row['self_score'] / 5):.1f}' r='5' fill='#f28c28'/>"
+                f"<circle class='score-dot' cx='{cx:.1f}' cy='{y(row.self_score / 5):.1f}' r='5' fill='#f28c28'/>"
             )
         out.append(
-            f"<text x='{cx:.1f}' y='{top + plot_h + 14}' font-size='10' text-anchor='middle'>{row['week'][5:]}</text>"
+            f"<text x='{cx:.1f}' y='{top + plot_h + 14}' font-size='10' text-anchor='middle'>{row.week[5:]}</text>"
         )
     if points:
         path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)

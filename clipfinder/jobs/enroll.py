@@ -1,6 +1,6 @@
 """Enrolling a rep's voice from recordings, so mono calls know which voice is the rep.
 
-A voiceprint is the speech-weighted mean of a rep's voice samples (`Index.voiceprint`): one per
+A voiceprint is the speech-weighted mean of a rep's voice samples (`diarize.voiceprint`): one per
 enrolled recording, plus one from the rep channel of each of their stereo calls (added at ingest).
 After enrolling, the rep's diarized mono calls are attributed again from their stored voices.
 """
@@ -18,6 +18,7 @@ from clipfinder.jobs.rematch import reattribute, rebuild_clips
 from clipfinder.pipeline import diarize
 from clipfinder.pipeline.audio import decode
 from clipfinder.records import VoiceSample
+from clipfinder.store import voices
 from clipfinder.store.index import Index
 
 # Less speech than this says too little about a voice to tell it from another one.
@@ -81,9 +82,9 @@ def enroll(index: Index, rep: str, paths: Iterable[Path | str]) -> EnrollReport:
             raise BadInput(f"{path}: no such file")
         sample, share = voice_of_recording(path)
         learnt.append((path, sample, share))
-    with index.db.atomic():
+    with index.transaction():
         for path, sample, _ in learnt:
-            index.add_voice_sample(rep, sample, str(path.resolve()))
+            voices.enroll_sample(index, rep, sample, str(path.resolve()))
         known = rep.lower() in {r.lower() for r in index.reps()}
         own = [c.id for c in index.calls(rep)] if known else []
         changed = reattribute(index, own)

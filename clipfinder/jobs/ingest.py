@@ -14,6 +14,7 @@ from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from enum import Enum
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Protocol
@@ -23,11 +24,12 @@ from clipfinder.jobs.metadata import load_metadata, read_manifest
 from clipfinder.jobs.pool import stop_workers
 from clipfinder.jobs.rematch import reattribute, rebuild_clips, settle_rubric
 from clipfinder.pipeline.audio import AUDIO_EXTENSIONS, METADATA_EXTENSIONS, probe, sha256_file
-from clipfinder.pipeline.diarize import INSTALL_HINT, DiarizeOptions
-from clipfinder.pipeline.recording import Job, JobResult, init_process, process
+from clipfinder.pipeline.diarize import INSTALL_HINT, DiarizeOptions, voiceprint
+from clipfinder.pipeline.recording import Job, JobResult, Settings, init_process, process
 from clipfinder.pipeline.transcribe import TranscribeOptions
 from clipfinder.pipeline.whisper_model import check_language, language_detector, resolve_model
 from clipfinder.records import NOT_ATTRIBUTED, CallMeta, VoiceSample
+from clipfinder.store import voices
 from clipfinder.store.index import Index
 
 # A rep's voiceprint learns from the rep channel of this many stereo calls; more adds time, not accuracy.
@@ -36,7 +38,20 @@ STEREO_VOICE_SAMPLES = 5
 # single-threaded worker processes beat one process using both cores.
 DEFAULT_WORKERS = 2
 
-INDEXED, SKIPPED, FAILED, NOT_AUDIO = "indexed", "skipped", "failed", "not audio"
+
+class Status(str, Enum):
+    """What happened to a file."""
+
+    INDEXED = "indexed"
+    SKIPPED = "skipped"  # already indexed (same bytes), or a copy of another file in the batch
+    FAILED = "failed"  # recorded in the index's failures, with the reason
+    NOT_AUDIO = "not audio"  # a file in a folder that holds no audio stream (passed over)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+INDEXED, SKIPPED, FAILED, NOT_AUDIO = Status.INDEXED, Status.SKIPPED, Status.FAILED, Status.NOT_AUDIO
 
 
 @dataclass(frozen=True)
@@ -44,7 +59,7 @@ class Outcome:
     """What happened to one file."""
 
     path: str
-    status: str
+    status: Status
     detail: str = ""
     call_id: int | None = None
     audio_s: float | None = None
@@ -65,7 +80,7 @@ class IngestReport:
     # False when no multilingual model was at hand to check the language of unclear calls
     language_checked: bool = True
 
-    def having(self, status: str) -> list[Outcome]:
+    def having(self, status: Status) -> list[Outcome]:
         return [o for o in self.outcomes if o.status == status]
 
     @property
@@ -166,7 +181,6 @@ def ingest(
         raise BadInput("--workers must be 1 or more")
     if speakers is not None and not 1 <= speakers <= 10:
         raise BadInput(f"--speakers must be between 1 and 10 (got {speakers})")
-    diarize_options = DiarizeOptions(speakers=speakers)
     ref = resolve_model(model, allow_download)
     language = check_language(language, ref)
     detector = language_detector(ref)
@@ -180,12 +194,38 @@ def ingest(
     own_files = [index.path.with_name(index.path.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
     recordings, report_outcomes = find_recordings(targets, exclude=own_files)
     report = IngestReport(outcomes=report_outcomes, language_checked=detector is not None)
-    options = TranscribeOptions(language=language)
-    threads = max(1, (os.cpu_count() or 1) // workers)
+    settings = Settings(
+        model=ref,
+        options=TranscribeOptions(language=language),
+        rubric=active_rubric,
+        clip_seconds=seconds,
+        cpu_threads=max(1, (os.cpu_count() or 1) // workers),
+        diarize=DiarizeOptions(speakers=speakers),
+        detector=detector,
+    )
+    jobs = _plan(recordings, index, settings, entries, channels, force, report)
+    progress.begin(len(report.outcomes) + len(jobs), sum(a or 0.0 for _, _, a in jobs))
+    for outcome in report.outcomes:
+        progress.advance(outcome)
+    voices_learnt = _store_results(jobs, workers, index, report, progress)
+    report.reattributed = _reattribute_guesses(index, report, voices_learnt)
+    report.elapsed_s = time.monotonic() - started
+    return report
 
+
+def _plan(
+    recordings: list[Path],
+    index: Index,
+    settings: Settings,
+    entries: dict[Path, dict[str, str]] | None,
+    channels: tuple[str, ...] | None,
+    force: bool,
+    report: IngestReport,
+) -> list[tuple[Job, CallMeta, float | None]]:
+    """A job per recording still to index; the skipped and failed ones go into `report`."""
     jobs: list[tuple[Job, CallMeta, float | None]] = []
     batch_shas: dict[str, str] = {}
-    voiceprints: dict[str, VoiceSample | None] = {}
+    prints: dict[str, VoiceSample | None] = {}
     samples_wanted: dict[str, int] = {}
     for path in recordings:
         outcome, job_meta = _prepare(path, index, entries, channels, force, batch_shas)
@@ -197,34 +237,25 @@ def ingest(
         assert job_meta is not None
         sha, meta, audio_s = job_meta
         key = meta.rep.lower()
-        if key not in voiceprints:
-            voiceprints[key] = index.voiceprint(meta.rep)
-            have = index.db.execute(
-                "select count(*) from voice_samples where lower(rep) = ? and call_id is not null", [key]
-            ).fetchone()[0]
-            samples_wanted[key] = max(0, STEREO_VOICE_SAMPLES - have)
+        if key not in prints:
+            prints[key] = voiceprint(voices.rep_samples(index, meta.rep))
+            samples_wanted[key] = max(0, STEREO_VOICE_SAMPLES - voices.stereo_sample_count(index, meta.rep))
         learn = samples_wanted[key] > 0
         if learn:
             samples_wanted[key] -= 1  # at most STEREO_VOICE_SAMPLES per rep, this batch included
-        job = Job(
-            str(path),
-            sha,
-            meta.channels,
-            ref,
-            options,
-            threads,
-            active_rubric,
-            seconds,
-            diarize_options,
-            voiceprints[key],
-            learn,
-            detector,
-        )
+        job = Job(str(path), sha, settings, meta.channels, voiceprint=prints[key], learn_rep_voice=learn)
         jobs.append((job, meta, audio_s))
+    return jobs
 
-    progress.begin(len(report.outcomes) + len(jobs), sum(a or 0.0 for _, _, a in jobs))
-    for outcome in report.outcomes:
-        progress.advance(outcome)
+
+def _store_results(
+    jobs: list[tuple[Job, CallMeta, float | None]],
+    workers: int,
+    index: Index,
+    report: IngestReport,
+    progress: Progress,
+) -> set[str]:
+    """Run the jobs and store each result as it comes; returns the reps whose voice was learnt."""
     by_path = {job.path: (meta, audio_s) for job, meta, audio_s in jobs}
     voices_learnt: set[str] = set()
     with contextlib.closing(_run(jobs, workers)) as results:
@@ -233,24 +264,29 @@ def ingest(
             outcome = _store(result, meta, audio_s, index)
             report.outcomes.append(outcome)
             progress.advance(outcome)
-            if result.transcript is not None and result.transcript.attribution.method == NOT_ATTRIBUTED:
+            transcript = result.transcript
+            if transcript is None:
+                continue
+            if transcript.attribution.method == NOT_ATTRIBUTED:
                 report.undiarized += 1
-            if result.transcript is not None and result.transcript.rep_sample is not None:
+            if transcript.rep_sample is not None:
                 voices_learnt.add(meta.rep)
-            if result.transcript is not None and result.transcript.off_language:
+            if transcript.off_language:
                 report.off_language.append(outcome)
-    # A rep's stereo calls in this batch may have given them a voiceprint after their mono calls
-    # (of this batch or an earlier one) were attributed by a guess: decide those again now
-    # (stored voices, no audio work).
+    return voices_learnt
+
+
+def _reattribute_guesses(index: Index, report: IngestReport, voices_learnt: set[str]) -> int:
+    """A rep's stereo calls in this batch may have given them a voiceprint after their mono calls
+    (of this batch or an earlier one) were attributed by a guess: decide those again now (stored
+    voices, no audio work). Returns how many calls changed."""
     batch_ids = [o.call_id for o in report.having(INDEXED) if o.call_id is not None]
     learnt = {r.lower() for r in voices_learnt}
     earlier = [c.id for c in index.calls() if c.rep.lower() in learnt]
-    with index.db.atomic():
+    with index.transaction():
         changed = reattribute(index, sorted(set(batch_ids) | set(earlier)), guesses_only=True)
         rebuild_clips(index, changed)
-    report.reattributed = len(changed)
-    report.elapsed_s = time.monotonic() - started
-    return report
+    return len(changed)
 
 
 def _prepare(
@@ -293,7 +329,7 @@ def _run(jobs: list[tuple[Job, CallMeta, float | None]], workers: int) -> Genera
             max_workers=min(workers, len(queue)),
             mp_context=get_context("spawn"),
             initializer=init_process,
-            initargs=(queue[0].model, queue[0].cpu_threads),
+            initargs=(queue[0].settings.model, queue[0].settings.cpu_threads),
         )
         try:
             yield from _drain(pool, queue, workers, tries)

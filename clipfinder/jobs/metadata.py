@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from clipfinder.errors import BadMetadata
 from clipfinder.pipeline.speakers import parse_channels
 from clipfinder.records import CallMeta
+from clipfinder.text import parse_iso
 
 FIELDS = ("rep", "account", "date", "title", "channels")
 
@@ -131,13 +132,12 @@ def _date(value: Any, where: Path) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        text = value.strip()
         try:
-            if len(text) == 10:
-                return date.fromisoformat(text).isoformat()
-            return datetime.fromisoformat(text).replace(microsecond=0).isoformat()
+            when, has_time = parse_iso(value)
         except ValueError:
             pass
+        else:
+            return when.replace(microsecond=0).isoformat() if has_time else when.date().isoformat()
     raise BadMetadata(
         f"{where}: field 'date' must be an ISO date such as 2026-11-16 or 2026-11-16T10:00 (got {json.dumps(value)})"
     )

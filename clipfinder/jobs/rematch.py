@@ -1,7 +1,7 @@
-"""Which rubric and clip length an index uses, and re-matching every call when they change.
+"""Re-matching every call when the rubric or clip length changes, and choosing which to use.
 
-The index remembers the rubric text and the clip length it was matched with (table
-`settings`), so a later `ingest` without --rubric keeps matching the same way, and `rematch`
+The index remembers the rubric text and the clip length it was matched with
+(store/settings.py), so a later `ingest` without --rubric keeps matching the same way, and `rematch`
 can rebuild every clip from stored words without transcribing anything again. It also decides
 again which voice is the rep on diarized mono calls (from the stored voices and the rep's
 current voiceprint), so enrolling a rep after their calls were ingested fixes those calls.
@@ -20,17 +20,18 @@ from pathlib import Path
 
 from clipfinder.errors import BadInput
 from clipfinder.jobs.pool import stop_workers
-from clipfinder.pipeline.clips import DEFAULT_CLIP_SECONDS, Clip, build_clips
+from clipfinder.pipeline.clips import build_clips
+from clipfinder.pipeline.diarize import voiceprint
 from clipfinder.pipeline.matching import matcher_for
 from clipfinder.pipeline.metrics import compute_metrics
-from clipfinder.pipeline.rubric import Rubric, load_rubric, parse_rubric
+from clipfinder.pipeline.rubric import Rubric, load_rubric
 from clipfinder.pipeline.speakers import choose_rep, role_speech, with_roles
-from clipfinder.records import BY_FIRST_TURN, REP, Attribution, VoiceSample
-from clipfinder.store.index import IN_RUBRIC_LANGUAGE, Index
+from clipfinder.records import BY_FIRST_TURN, REP, Clip, VoiceSample
+from clipfinder.store import queries, voices
+from clipfinder.store.clips import replace_clips
+from clipfinder.store.index import Index
+from clipfinder.store.settings import matched_with, save_matching, stored_clip_seconds, stored_rubric
 
-RUBRIC_TEXT = "rubric_text"
-RUBRIC_SOURCE = "rubric_source"
-CLIP_SECONDS = "clip_seconds"
 # Re-matching many calls uses a process per core; below this many calls the processes' start-up
 # (about half a second) costs more than they save. Calls go out in batches of BATCH_CALLS.
 PARALLEL_FROM = 200
@@ -45,24 +46,6 @@ class RematchReport:
     elapsed_s: float
     rubric: str
     reattributed: int = 0
-
-
-def stored_rubric(index: Index) -> Rubric:
-    """The rubric this index was last matched with (the default rubric for a new index)."""
-    text = index.setting(RUBRIC_TEXT)
-    if text is None:
-        return load_rubric(None)
-    return _parsed(text, index.setting(RUBRIC_SOURCE) or "stored rubric")
-
-
-@lru_cache(maxsize=4)
-def _parsed(text: str, source: str) -> Rubric:
-    return parse_rubric(text, source)
-
-
-def stored_clip_seconds(index: Index) -> float:
-    value = index.setting(CLIP_SECONDS)
-    return float(value) if value is not None else DEFAULT_CLIP_SECONDS
 
 
 def check_clip_seconds(value: float) -> float:
@@ -83,7 +66,7 @@ def settle_rubric(index: Index, rubric_path: Path | None, clip_seconds: float | 
     call is re-matched with it and it is stored, all in one transaction."""
     rubric, seconds = choose(index, rubric_path, clip_seconds)
     # Both settings are written together, so a new index (no rubric text yet) re-matches here too.
-    if rubric.text != index.setting(RUBRIC_TEXT) or seconds != stored_clip_seconds(index):
+    if not matched_with(index, rubric, seconds):
         rematch(index, rubric, seconds)
     return rubric, seconds
 
@@ -96,14 +79,12 @@ def rematch(
 ) -> RematchReport:
     """Recompute every call's matches and clips from its stored words and swap them in atomically."""
     started = time.monotonic()
-    calls = index.db.execute(f"select id, duration_s from calls where {IN_RUBRIC_LANGUAGE} order by id").fetchall()
-    with index.db.atomic():
+    calls = queries.calls_to_match(index)
+    with index.transaction():
         changed = reattribute(index)
         new = _clips_of(index, rubric, calls, clip_seconds, progress, uncommitted=set(changed))
-        index.replace_clips(new)
-        index.set_setting(RUBRIC_TEXT, rubric.text)
-        index.set_setting(RUBRIC_SOURCE, rubric.source)
-        index.set_setting(CLIP_SECONDS, repr(clip_seconds))
+        replace_clips(index, new)
+        save_matching(index, rubric, clip_seconds)
     return RematchReport(
         calls=len(calls),
         clips=sum(len(c) for c in new.values()),
@@ -120,29 +101,23 @@ def reattribute(index: Index, call_ids: list[int] | None = None, guesses_only: b
 
     `guesses_only` limits it to calls whose rep was guessed (no voiceprint at ingest time).
     """
-    sql = (
-        "select id, rep, duration_s, attribution, attribution_confidence, voices, rep_voice, separability from calls "
-        "where voices is not null and voices > 0"
-    )
-    rows = index.db.execute(sql + " order by id").fetchall()
     wanted = set(call_ids) if call_ids is not None else None
     prints: dict[str, VoiceSample | None] = {}
     changed = []
-    for call_id, rep, duration, method, confidence, voices, old_rep_voice, separability in rows:
-        if (wanted is not None and call_id not in wanted) or (guesses_only and method != BY_FIRST_TURN):
+    for call_id, rep, duration, old in queries.diarized_calls(index):
+        if (wanted is not None and call_id not in wanted) or (guesses_only and old.method != BY_FIRST_TURN):
             continue
         if rep.lower() not in prints:
-            prints[rep.lower()] = index.voiceprint(rep)
+            prints[rep.lower()] = voiceprint(voices.rep_samples(index, rep))
         segments = index.segments(call_id)
         words = [w for s in segments for w in s.words]
-        rep_voice, attribution = choose_rep(words, index.call_voices(call_id), prints[rep.lower()])
-        old = Attribution(method, confidence, voices, old_rep_voice, separability)
+        rep_voice, attribution = choose_rep(words, voices.call_voices(index, call_id), prints[rep.lower()])
         same_roles = all((w.speaker == REP) == (w.voice == rep_voice) for w in words if w.voice is not None)
         if same_roles and attribution == old:
             continue
         relabelled = with_roles(segments, rep_voice)
         new_words = sorted((w for s in relabelled for w in s.words), key=lambda w: (w.start, w.end))
-        speech = role_speech(index.speech(call_id), rep_voice)
+        speech = role_speech(voices.speech(index, call_id), rep_voice)
         metrics = compute_metrics(new_words, relabelled, duration, speech, not attribution.indistinct)
         index.set_attribution(call_id, relabelled, metrics, attribution)
         changed.append(call_id)
@@ -153,14 +128,11 @@ def rebuild_clips(index: Index, call_ids: list[int]) -> None:
     """New clips for some calls with the index's stored rubric (after their speakers changed)."""
     if not call_ids:
         return
-    marks = ", ".join("?" * len(call_ids))
-    calls = index.db.execute(
-        f"select id, duration_s from calls where id in ({marks}) and {IN_RUBRIC_LANGUAGE} order by id", call_ids
-    ).fetchall()
+    calls = queries.calls_to_match(index, call_ids)
     # the callers changed these calls' words in their open transaction: match them here, where
     # those changes are visible, never in helper processes reading the committed index
     clips = _clips_of(index, stored_rubric(index), calls, stored_clip_seconds(index), uncommitted=set(call_ids))
-    index.replace_clips(clips)
+    replace_clips(index, clips)
 
 
 def _clips_of(

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from clipfinder.pipeline.matching import Match
-from clipfinder.read.formats import join_words, speaker_label
-from clipfinder.records import Word
+from clipfinder.records import Clip, Match, Word, surest
+from clipfinder.text import join_words, speaker_label
 
 DEFAULT_CLIP_SECONDS = 30.0
 # Of the spare time in a window, this share goes before the matched words: the moment that
@@ -26,24 +24,6 @@ SNAP_RANGE_S = 3.0
 CENTRALITY_WEIGHT = 0.15
 # No word lasts longer than this (seconds): how far back to look for words reaching into a window.
 LONGEST_WORD_S = 5.0
-
-
-@dataclass(frozen=True)
-class Clip:
-    """A window of one call holding one or more matches of one skill."""
-
-    skill: str
-    start_s: float
-    end_s: float
-    matches: tuple[Match, ...]
-    score: float
-    rank: float
-    text: str
-    confidence: float = 1.0  # of its surest match (Match.confidence)
-
-    @property
-    def best(self) -> Match:
-        return surest(self.matches)
 
 
 def build_clips(
@@ -78,11 +58,6 @@ def build_clips(
                 )
             )
     return sorted(clips, key=lambda c: (-c.rank, c.start_s))
-
-
-def surest(matches: Sequence[Match]) -> Match:
-    """The match a clip is shown and ranked by: the most confident, then the best scoring."""
-    return max(matches, key=lambda m: (m.confidence, m.score))
 
 
 def place_window(start_s: float, end_s: float, duration_s: float, length: float) -> tuple[float, float]:

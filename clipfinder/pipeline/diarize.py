@@ -550,3 +550,13 @@ def mean_voice(embeddings: np.ndarray, weights: Sequence[float] | None = None) -
     """Unit-length (weighted) mean of embeddings: one voice from many windows or samples."""
     mean = np.average(embeddings, axis=0, weights=weights)
     return (mean / max(float(np.linalg.norm(mean)), 1e-8)).astype(np.float32)
+
+
+def voiceprint(samples: Sequence[VoiceSample]) -> VoiceSample | None:
+    """A rep's voiceprint: the speech-weighted mean of their voice samples (enrolled recordings and
+    the rep channel of their stereo calls), or None if they have none."""
+    if not samples:
+        return None
+    embeddings = np.stack([np.asarray(s.embedding, dtype=np.float32) for s in samples])
+    mean = mean_voice(embeddings, [max(s.seconds, 0.1) for s in samples])
+    return VoiceSample.of(mean, round(float(sum(s.seconds for s in samples)), 2))

@@ -22,8 +22,8 @@ import numpy as np
 
 from clipfinder.pipeline.rubric import Rubric, Skill, normalise_words
 from clipfinder.pipeline.sounds import SOUND, SoundPhrase, find_sound_alikes
-from clipfinder.read.formats import join_words
-from clipfinder.records import ROLES, Word
+from clipfinder.records import ROLES, Match, Word
+from clipfinder.text import join_words
 
 # The least similarity (0-1) each phrase word needs with the transcript word it is aligned with.
 WORD_FLOOR = 0.6
@@ -42,26 +42,6 @@ DROPPED_WORD_CREDIT = 0.5
 ARTICLES = {"an": "a", "the": "a"}
 # A sentence also ends where the speaker pauses this long (seconds).
 SENTENCE_PAUSE_S = 1.5
-
-
-@dataclass(frozen=True)
-class Match:
-    """One moment a skill's phrase was said."""
-
-    skill: str
-    phrase: str
-    score: float
-    speaker: str
-    start_s: float
-    end_s: float
-    word_start: int  # index of the first matched word in the call's time-ordered words
-    word_end: int  # index of the last matched word (inclusive)
-    sentence: str
-    in_question: bool
-    kind: str = "fuzzy"  # "exact" (every word as written), "fuzzy" (spelling) or "sound" (sounds.py)
-    # How sure it is that the phrase was said here, 0-1: the model's mean probability of the
-    # matched words times the match score (docs/rubric.md, "Confidence").
-    confidence: float = 1.0
 
 
 @dataclass(frozen=True)

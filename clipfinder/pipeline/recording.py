@@ -17,14 +17,14 @@ from clipfinder.errors import BadAudio, ClipfinderError
 from clipfinder.pipeline import diarize
 from clipfinder.pipeline.audio import SAMPLE_RATE, decode
 from clipfinder.pipeline.clarity import CLEAR
-from clipfinder.pipeline.clips import Clip, build_clips
+from clipfinder.pipeline.clips import build_clips
 from clipfinder.pipeline.matching import matcher_for
 from clipfinder.pipeline.metrics import compute_metrics
 from clipfinder.pipeline.rubric import Rubric
 from clipfinder.pipeline.speakers import ChannelPlan, choose_rep, plan_channels, role_speech, with_roles
 from clipfinder.pipeline.transcribe import TranscribeOptions, detect_language, transcribe_channel
 from clipfinder.pipeline.whisper_model import AUTO, ModelRef, load_model
-from clipfinder.records import NOT_ATTRIBUTED, REP, Attribution, Metrics, Segment, Transcript, VoiceSample, Word
+from clipfinder.records import NOT_ATTRIBUTED, REP, Attribution, Clip, Metrics, Segment, Transcript, VoiceSample, Word
 
 # A call is taken to be in its expected language unless the language check gives that language
 # less than this probability: halfway between the German fixture's 0.18 for English and the
@@ -33,21 +33,28 @@ LIKELY_ENOUGH = 0.45
 
 
 @dataclass(frozen=True)
+class Settings:
+    """How every recording of a batch is processed (picklable, sent to each worker)."""
+
+    model: ModelRef
+    options: TranscribeOptions
+    rubric: Rubric
+    clip_seconds: float
+    cpu_threads: int = 0  # 0: CTranslate2 decides
+    diarize: diarize.DiarizeOptions = diarize.DiarizeOptions()
+    detector: ModelRef | None = None  # a multilingual model to check the spoken language with
+
+
+@dataclass(frozen=True)
 class Job:
     """One recording to process; everything a worker process needs, picklable."""
 
     path: str
     sha256: str
-    channels: tuple[str, ...] | None
-    model: ModelRef
-    options: TranscribeOptions
-    cpu_threads: int
-    rubric: Rubric
-    clip_seconds: float
-    diarize: diarize.DiarizeOptions = diarize.DiarizeOptions()
+    settings: Settings
+    channels: tuple[str, ...] | None = None  # roles of a stereo file's channels, from its metadata
     voiceprint: VoiceSample | None = None  # the rep's, if enrolled, for mono calls
     learn_rep_voice: bool = False  # stereo: add the rep channel's voice to the rep's voiceprint
-    detector: ModelRef | None = None  # a multilingual model to check the spoken language with
 
 
 @dataclass(frozen=True)
@@ -71,8 +78,8 @@ def process(job: Job) -> JobResult:
         trusted = not transcript.attribution.indistinct
         metrics = compute_metrics(words, list(transcript.segments), transcript.duration_s, speech, trusted)
         # a call in another language is not matched against the rubric as if it were in its own
-        matches = [] if transcript.off_language else matcher_for(job.rubric).match(words)
-        clips = build_clips(matches, words, transcript.duration_s, job.clip_seconds)
+        matches = [] if transcript.off_language else matcher_for(job.settings.rubric).match(words)
+        clips = build_clips(matches, words, transcript.duration_s, job.settings.clip_seconds)
         return JobResult(job.path, job.sha256, transcript, metrics, tuple(clips))
     except ClipfinderError as exc:
         return JobResult(job.path, job.sha256, error=str(exc))
@@ -94,8 +101,8 @@ def transcribe_recording(job: Job) -> Transcript:
     channels = decode(path)
     duration = len(channels[0]) / SAMPLE_RATE
     layout, plans = plan_channels(channels, job.channels)
-    model = load_model(job.model, job.cpu_threads)
-    options = job.options
+    model = load_model(job.settings.model, job.settings.cpu_threads)
+    options = job.settings.options
     expected = "en" if options.language == AUTO else options.language
     language, probability = expected, None
     if options.language == AUTO:
@@ -115,7 +122,7 @@ def transcribe_recording(job: Job) -> Transcript:
         duration_s=duration,
         layout=layout,
         segments=tuple(segments),
-        model=job.model.label,
+        model=job.settings.model.label,
         language=language,
         language_probability=probability,
         expected_language=expected,
@@ -127,7 +134,7 @@ def transcribe_recording(job: Job) -> Transcript:
             return replace(transcript, attribution=Attribution(NOT_ATTRIBUTED))
         return transcript
     if layout == "mono":
-        return attribute_mono(transcript, plans[0].samples, job.diarize, job.voiceprint)
+        return attribute_mono(transcript, plans[0].samples, job.settings.diarize, job.voiceprint)
     rep_plan = next(p for p in plans if p.speaker == REP)
     return replace(transcript, rep_sample=channel_voice(rep_plan.samples, transcript.words, REP))
 
@@ -142,9 +149,9 @@ def _checked_language(
     detector, when there is one.
     """
     heard = [w.probability for s in segments for w in s.words]
-    if job.detector is None or sum(heard) / len(heard) >= CLEAR:
+    if job.settings.detector is None or sum(heard) / len(heard) >= CLEAR:
         return expected, None
-    found, top, every = detect_language(load_model(job.detector, job.cpu_threads), _sample(plans))
+    found, top, every = detect_language(load_model(job.settings.detector, job.settings.cpu_threads), _sample(plans))
     # Flag a call only when its expected language is unlikely: one unsure guess at another
     # language must not cost an English call all its clips.
     expected_p = round(every.get(expected, 0.0), 3)

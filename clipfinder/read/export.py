@@ -12,10 +12,11 @@ from typing import Any
 
 from clipfinder.errors import BadInput
 from clipfinder.pipeline.audio import decode_window
-from clipfinder.read.formats import join_words, render
-from clipfinder.read.search import ClipHit, get_clip
-from clipfinder.records import Segment
+from clipfinder.read.formats import render
+from clipfinder.read.search import get_clip
+from clipfinder.records import ClipHit, Segment
 from clipfinder.store.index import Index
+from clipfinder.text import join_words
 
 AUDIO_FORMATS = {
     # our name: (pydub/ffmpeg format, codec, extension)

@@ -7,35 +7,14 @@ exported clip's subtitles (clip-relative times).
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 
 from clipfinder.errors import BadInput
 from clipfinder.records import Segment
+from clipfinder.text import clock, speaker_label
 
 FORMATS = ("txt", "srt", "vtt", "json")
-_NO_SPACE_BEFORE = re.compile(r" +(?=[-',.?!%])")
-
-
-def join_words(texts: Iterable[str]) -> str:
-    """Words back into text: a space between words, none before a piece like "-tech" or "'s"."""
-    return _NO_SPACE_BEFORE.sub("", " ".join(t.strip() for t in texts))
-
-
-def speaker_label(speaker: str) -> str:
-    return speaker.capitalize()
-
-
-def clock(seconds: float, sep: str = ".", hours: bool = True) -> str:
-    """01:02:03.456 (or with a comma for SRT); mm:ss.s when hours=False."""
-    millis = max(0, round(seconds * 1000))
-    h, rest = divmod(millis, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    if not hours:
-        return f"{h * 60 + m:02d}:{s:02d}"
-    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
 
 
 def render(segments: Sequence[Segment], fmt: str, offset: float = 0.0) -> str:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from clipfinder.jobs.rematch import stored_rubric
 from clipfinder.pipeline.clarity import Clarity
 from clipfinder.pipeline.rubric import Skill
 from clipfinder.records import NOT_ATTRIBUTED, PROSPECT, UNKNOWN, Call
+from clipfinder.store import queries
 from clipfinder.store.index import Index
+from clipfinder.store.settings import stored_rubric
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,8 @@ class MissedReport:
 def missed_skills(index: Index, call_ref: str) -> MissedReport:
     """The rubric's `expected` skills with no clip on the call."""
     call = index.find_call(call_ref)
-    heard = {r[0] for r in index.db.execute("select distinct skill from clips where call_id = ?", [call.id])}
+    heard = queries.call_skills(index, call.id)
     expected = tuple(s for s in stored_rubric(index).skills if s.expected and s.id not in heard)
     speaker = UNKNOWN if call.attribution.method == NOT_ATTRIBUTED else PROSPECT
-    row = index.db.execute(
-        "select max(end_s) from words where call_id = ? and speaker = ?", [call.id, speaker]
-    ).fetchone()
-    clarity = tuple(Clarity(index.clarity(call.id, s.said_by)) for s in expected)
-    return MissedReport(call, expected, tuple(sorted(heard)), row[0], clarity)
+    clarity = tuple(Clarity(queries.clarity(index, call.id, s.said_by)) for s in expected)
+    return MissedReport(call, expected, tuple(sorted(heard)), queries.last_word_end(index, call.id, speaker), clarity)

@@ -1,26 +1,23 @@
-"""The index: one SQLite file holding calls, segments, words, metrics and failures.
+"""The index: one SQLite file holding calls, segments, words, metrics, clips and the coaching log.
 
-The schema grows through numbered migrations recorded in `clipfinder_migrations`, so a
-database made by any earlier release opens in a later one. Each recording is written in one
-transaction: a run that stops half-way leaves no half-indexed call.
+`Index` opens the file (creating and migrating it: schema.py), writes one recording per
+transaction, so a run that stops half-way leaves no half-indexed call, and reads calls back as
+records. The other modules of this package hold the rest of the SQL (clips, voices, settings,
+queries, the coaching log); nothing outside `store/` runs SQL, and `_db` is theirs alone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime, timezone
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import sqlite_utils
 
 from clipfinder.errors import BadInput, NotFound
-from clipfinder.pipeline.clips import Clip
-from clipfinder.pipeline.diarize import mean_voice
 from clipfinder.records import (
     BY_CHANNEL,
     PROSPECT,
@@ -29,220 +26,25 @@ from clipfinder.records import (
     Attribution,
     Call,
     CallMeta,
+    Clip,
     Metrics,
     Segment,
     Transcript,
-    VoiceSample,
     Word,
 )
+from clipfinder.store import schema
+from clipfinder.store.clips import clips_changed, write_clips
+from clipfinder.store.connection import connect
+from clipfinder.store.voices import add_voice_sample
+from clipfinder.text import now_utc
 
 DB_ENV = "CLIPFINDER_DB"
-# SQL: a call that was not found to be in another language than its rubric's (Call.off_language);
-# only such calls are matched against the rubric.
-IN_RUBRIC_LANGUAGE = "(language_probability is null or language = coalesce(expected_language, language))"
 DEFAULT_DB = "clipfinder.db"
 
 
 def default_db_path() -> Path:
     """$CLIPFINDER_DB, else clipfinder.db in the current folder."""
     return Path(os.environ.get(DB_ENV) or DEFAULT_DB)
-
-
-def _m001_initial(db: sqlite_utils.Database) -> None:
-    db.table("calls").create(
-        {
-            "id": int,
-            "sha256": str,
-            "path": str,
-            "rep": str,
-            "account": str,
-            "date": str,
-            "title": str,
-            "duration_s": float,
-            "layout": str,
-            "channels": str,
-            "model": str,
-            "language": str,
-            "meta_source": str,
-            "ingested_at": str,
-        },
-        pk="id",
-    )
-    db.table("calls").create_index(["sha256"], unique=True)
-    db.table("calls").create_index(["rep", "date"])
-    db.table("segments").create(
-        {
-            "id": int,
-            "call_id": int,
-            "idx": int,
-            "start_s": float,
-            "end_s": float,
-            "speaker": str,
-            "channel": int,
-            "text": str,
-        },
-        pk="id",
-        foreign_keys=[("call_id", "calls", "id")],
-    )
-    db.table("segments").create_index(["call_id", "idx"])
-    db.table("segments").enable_fts(["text"], create_triggers=True, tokenize="porter")
-    db.table("words").create(
-        {
-            "id": int,
-            "call_id": int,
-            "segment_idx": int,
-            "idx": int,
-            "start_s": float,
-            "end_s": float,
-            "text": str,
-            "probability": float,
-            "speaker": str,
-            "timed": int,
-        },
-        pk="id",
-        foreign_keys=[("call_id", "calls", "id")],
-    )
-    db.table("words").create_index(["call_id", "idx"])
-    db.table("metrics").create(
-        {
-            "call_id": int,
-            "talk_ratio": float,
-            "rep_talk_s": float,
-            "prospect_talk_s": float,
-            "unknown_talk_s": float,
-            "rep_monologue_s": float,
-            "prospect_monologue_s": float,
-            "rep_questions": int,
-            "prospect_questions": int,
-            "unknown_questions": int,
-            "speaker_switches": int,
-            "interactivity": float,
-            "patience_s": float,
-        },
-        pk="call_id",
-        foreign_keys=[("call_id", "calls", "id")],
-    )
-    db.table("failures").create({"id": int, "path": str, "sha256": str, "error": str, "failed_at": str}, pk="id")
-    db.table("failures").create_index(["path"], unique=True)
-
-
-def _m002_clips(db: sqlite_utils.Database) -> None:
-    db.table("settings").create({"key": str, "value": str}, pk="key")
-    db.table("clips").create(
-        {
-            "id": int,
-            "call_id": int,
-            "skill": str,
-            "start_s": float,
-            "end_s": float,
-            "score": float,
-            "rank": float,
-            "phrase": str,
-            "speaker": str,
-            "match_start_s": float,
-            "match_end_s": float,
-            "matches": int,
-            "text": str,
-        },
-        pk="id",
-        foreign_keys=[("call_id", "calls", "id")],
-    )
-    db.table("clips").create_index(["skill", "rank"])
-    db.table("clips").create_index(["call_id"])
-    db.table("clips").enable_fts(["text"], create_triggers=True, tokenize="porter")
-    db.execute("create virtual table clips_fts_vocab using fts5vocab(clips_fts, 'row')")
-    db.table("clip_terms").create({"term": str}, pk="term")
-    db.table("matches").create(
-        {
-            "id": int,
-            "call_id": int,
-            "clip_id": int,
-            "skill": str,
-            "phrase": str,
-            "score": float,
-            "speaker": str,
-            "start_s": float,
-            "end_s": float,
-            "word_start": int,
-            "word_end": int,
-            "sentence": str,
-            "in_question": int,
-        },
-        pk="id",
-        foreign_keys=[("call_id", "calls", "id")],
-    )
-    db.table("matches").create_index(["call_id", "skill"])
-    db.table("matches").create_index(["clip_id"])
-
-
-def _m003_voices(db: sqlite_utils.Database) -> None:
-    db.table("calls").add_column("attribution", str)
-    db.table("calls").add_column("attribution_confidence", float)
-    db.table("calls").add_column("voices", int)
-    db.table("calls").add_column("rep_voice", int)
-    # calls indexed before diarization existed: stereo ones were attributed by channel
-    db.execute("update calls set attribution = case layout when 'stereo' then 'channels' else 'none' end")
-    db.table("words").add_column("voice", int)
-    db.table("call_voices").create(
-        {"call_id": int, "voice": int, "embedding": bytes, "seconds": float},
-        pk=("call_id", "voice"),
-        foreign_keys=[("call_id", "calls", "id")],
-    )
-    db.table("voice_speech").create(
-        {"call_id": int, "voice": int, "start_s": float, "end_s": float}, foreign_keys=[("call_id", "calls", "id")]
-    )
-    db.table("voice_speech").create_index(["call_id"])
-    db.table("voice_samples").create(
-        {"id": int, "rep": str, "embedding": bytes, "seconds": float, "source": str, "call_id": int, "added_at": str},
-        pk="id",
-    )
-    db.table("voice_samples").create_index(["rep"])
-    db.table("voice_samples").create_index(["call_id"])
-
-
-def _m004_coaching(db: sqlite_utils.Database) -> None:
-    db.table("focus").create({"id": int, "rep": str, "skill": str, "since": str, "set_at": str}, pk="id")
-    db.table("focus").create_index(["rep", "since"])
-    db.table("commitments").create(
-        {"id": int, "rep": str, "skill": str, "text": str, "date": str, "made_at": str}, pk="id"
-    )
-    db.table("commitments").create_index(["rep", "date"])
-    db.table("scores").create({"id": int, "rep": str, "skill": str, "score": int, "date": str, "made_at": str}, pk="id")
-    db.table("scores").create_index(["rep", "date"])
-
-
-def _m005_confidence(db: sqlite_utils.Database) -> None:
-    db.table("matches").add_column("kind", str)
-    db.table("matches").add_column("confidence", float)
-    db.table("clips").add_column("confidence", float)
-    db.table("calls").add_column("language_probability", float)
-    db.table("calls").add_column("expected_language", str)
-    db.table("calls").add_column("separability", float)
-    # Matches made before sound-alike matching were spelling matches; their confidence comes
-    # from the stored words as the matcher computes it now (Match.confidence), and clips are
-    # ranked by it as build_clips ranks them (rank = confidence x 100 x centrality).
-    db.execute("update matches set kind = case when score >= 100 then 'exact' else 'fuzzy' end")
-    db.execute(
-        "update matches set confidence = round(score / 100.0 * coalesce((select avg(w.probability) from words w "
-        "where w.call_id = matches.call_id and w.idx between matches.word_start and matches.word_end), 1), 3)"
-    )
-    db.execute("update clips set confidence = (select max(m.confidence) from matches m where m.clip_id = clips.id)")
-    db.execute("update clips set rank = round(rank * confidence * 100.0 / score, 2) where score > 0")
-
-
-# Append only: never edit or reorder a released migration, add the next number instead.
-MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
-    (1, "initial schema: calls, segments (+FTS), words, metrics, failures", _m001_initial),
-    (2, "skill clips: settings, clips (+FTS and vocabulary), matches", _m002_clips),
-    (3, "voices: call attribution, word voices, call voices, rep voice samples", _m003_voices),
-    (4, "coaching loop: focus history, commitments, self-scores", _m004_coaching),
-    (5, "match kind and confidence, clip confidence, call language check, voice separability", _m005_confidence),
-]
-SCHEMA_VERSION = MIGRATIONS[-1][0]
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
 class Index:
@@ -254,10 +56,14 @@ class Index:
             raise BadInput(f"{self.path} is a folder; --db needs a database file path")
         if self.path.parent and not self.path.parent.exists():
             raise BadInput(f"cannot create {self.path}: the folder {self.path.parent} does not exist")
-        self.db = sqlite_utils.Database(self.path)
-        self.db.enable_wal()
-        self.migrate()
+        self._db = connect(self.path)
         self._column_names: dict[str, list[str]] = {}
+        try:
+            self._db.enable_wal()
+            self.migrate()
+        except BaseException:
+            self._db.close()
+            raise
 
     @classmethod
     def reader(cls, path: Path | str) -> Index:
@@ -267,12 +73,12 @@ class Index:
         """
         index = cls.__new__(cls)
         index.path = Path(path)
-        index.db = sqlite_utils.Database(sqlite3.connect(f"{index.path.resolve().as_uri()}?mode=ro", uri=True))
+        index._db = connect(index.path, readonly=True)
         index._column_names = {}
         return index
 
     def close(self) -> None:
-        self.db.close()
+        self._db.close()
 
     def __enter__(self) -> Index:
         return self
@@ -280,33 +86,24 @@ class Index:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- schema -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything written inside happens together or not at all (nested ones are savepoints)."""
+        with self._db.atomic():
+            yield
 
     def migrate(self) -> list[int]:
         """Apply the migrations this database lacks; returns the versions applied."""
-        table = self.db.table("clipfinder_migrations")
-        if not table.exists():
-            table.create({"version": int, "name": str, "applied_at": str}, pk="version")
-        done = {row["version"] for row in self.db.table("clipfinder_migrations").rows}
-        applied = []
-        for version, name, migration in MIGRATIONS:
-            if version in done:
-                continue
-            with self.db.atomic():
-                migration(self.db)
-                self.db.table("clipfinder_migrations").insert({"version": version, "name": name, "applied_at": _now()})
-            applied.append(version)
-        return applied
+        return schema.migrate(self._db)
 
     def schema_version(self) -> int:
-        row = self.db.execute("select max(version) from clipfinder_migrations").fetchone()
-        return int(row[0] or 0)
+        return schema.schema_version(self._db)
 
     # -- writing ----------------------------------------------------------------------------
 
     def has_sha(self, sha256: str) -> Call | None:
         """The call already indexed from these exact bytes, if any."""
-        row = self.db.execute("select * from calls where sha256 = ?", [sha256]).fetchone()
+        row = self._db.execute("select * from calls where sha256 = ?", [sha256]).fetchone()
         return self._call(row) if row else None
 
     def write_call(self, transcript: Transcript, meta: CallMeta, metrics: Metrics, clips: Sequence[Clip] = ()) -> int:
@@ -315,8 +112,8 @@ class Index:
         A call with the same bytes (re-ingest with --force) or at the same path (the recording
         changed) is replaced; a recorded failure for the path is cleared.
         """
-        with self.db.atomic():
-            old = self.db.execute(
+        with self._db.atomic():
+            old = self._db.execute(
                 "select id from calls where sha256 = ? or path = ? order by sha256 = ? desc",
                 [transcript.sha256, transcript.path, transcript.sha256],
             ).fetchall()
@@ -339,7 +136,7 @@ class Index:
                 "language_probability": transcript.language_probability,
                 "expected_language": transcript.expected_language,
                 "meta_source": meta.source,
-                "ingested_at": _now(),
+                "ingested_at": now_utc(),
                 "attribution": transcript.attribution.method,
                 "attribution_confidence": transcript.attribution.confidence,
                 "separability": transcript.attribution.separability,
@@ -348,27 +145,27 @@ class Index:
             }
             if old:
                 row["id"] = old[0][0]  # keep the id people may have noted down
-            call_id = int(self.db.table("calls").insert(row).last_pk or 0)
+            call_id = int(self._db.table("calls").insert(row).last_pk or 0)
             self._write_transcript(call_id, transcript.segments)
-            self.db.table("call_voices").insert_all(
+            self._db.table("call_voices").insert_all(
                 {"call_id": call_id, "voice": i, "embedding": _blob(v.embedding), "seconds": v.seconds}
                 for i, v in enumerate(transcript.voices)
             )
-            self.db.table("voice_speech").insert_all(
+            self._db.table("voice_speech").insert_all(
                 {"call_id": call_id, "voice": voice, "start_s": start, "end_s": end}
                 for start, end, voice in transcript.speech
             )
             if transcript.rep_sample is not None:
-                self._add_voice_sample(meta.rep, transcript.rep_sample, "stereo call", call_id)
-            self.db.table("metrics").insert(_metrics_row(call_id, metrics))
-            self._write_clips(call_id, clips)
-            self._clips_changed()
-            self.db.execute("delete from failures where path = ?", [transcript.path])
+                add_voice_sample(self._db, meta.rep, transcript.rep_sample, "stereo call", call_id)
+            self._db.table("metrics").insert(_metrics_row(call_id, metrics))
+            write_clips(self._db, call_id, clips)
+            clips_changed(self._db)
+            self._db.execute("delete from failures where path = ?", [transcript.path])
         return call_id
 
     def _write_transcript(self, call_id: int, segments_in: Sequence[Segment]) -> None:
         segments = sorted(segments_in, key=lambda s: (s.start, s.end))
-        self.db.table("segments").insert_all(
+        self._db.table("segments").insert_all(
             {
                 "call_id": call_id,
                 "idx": i,
@@ -381,7 +178,7 @@ class Index:
             for i, s in enumerate(segments)
         )
         words = sorted(((i, w) for i, s in enumerate(segments) for w in s.words), key=lambda p: (p[1].start, p[1].end))
-        self.db.table("words").insert_all(
+        self._db.table("words").insert_all(
             {
                 "call_id": call_id,
                 "segment_idx": seg_idx,
@@ -401,12 +198,12 @@ class Index:
         self, call_id: int, segments: Sequence[Segment], metrics: Metrics, attribution: Attribution
     ) -> None:
         """Replace a call's speaker labels (segments and words), metrics and attribution together."""
-        with self.db.atomic():
+        with self._db.atomic():
             for table in ("words", "segments", "metrics"):
-                self.db.execute(f"delete from {table} where call_id = ?", [call_id])
+                self._db.execute(f"delete from {table} where call_id = ?", [call_id])
             self._write_transcript(call_id, segments)
-            self.db.table("metrics").insert(_metrics_row(call_id, metrics))
-            self.db.execute(
+            self._db.table("metrics").insert(_metrics_row(call_id, metrics))
+            self._db.execute(
                 "update calls set attribution = ?, attribution_confidence = ?, voices = ?, rep_voice = ?, "
                 "separability = ? where id = ?",
                 [
@@ -419,213 +216,14 @@ class Index:
                 ],
             )
 
-    def add_voice_sample(self, rep: str, sample: VoiceSample, source: str) -> int:
-        """Store an enrolled recording's voice for a rep; returns the sample's id."""
-        with self.db.atomic():
-            return self._add_voice_sample(rep, sample, source, None)
-
-    def _add_voice_sample(self, rep: str, sample: VoiceSample, source: str, call_id: int | None) -> int:
-        row = {
-            "rep": rep,
-            "embedding": _blob(sample.embedding),
-            "seconds": sample.seconds,
-            "source": source,
-            "call_id": call_id,
-            "added_at": _now(),
-        }
-        return int(self.db.table("voice_samples").insert(row).last_pk or 0)
-
-    def voiceprint(self, rep: str) -> VoiceSample | None:
-        """A rep's voiceprint: the speech-weighted mean of all their samples (enrolled recordings and
-        the rep channel of their stereo calls), or None if they have none."""
-        rows = self.db.execute(
-            "select embedding, seconds from voice_samples where lower(rep) = lower(?)", [rep]
-        ).fetchall()
-        if not rows:
-            return None
-        embeddings = np.stack([np.frombuffer(blob, dtype=np.float32) for blob, _ in rows])
-        mean = mean_voice(embeddings, [max(seconds, 0.1) for _, seconds in rows])
-        return VoiceSample.of(mean, round(float(sum(seconds for _, seconds in rows)), 2))
-
-    def voice_samples(self, rep: str | None = None) -> list[dict[str, Any]]:
-        """The stored voice samples (without embeddings), optionally of one rep."""
-        sql = "select id, rep, seconds, source, call_id, added_at from voice_samples"
-        params: list[Any] = []
-        if rep is not None:
-            sql += " where lower(rep) = lower(?)"
-            params.append(rep)
-        cursor = self.db.execute(sql + " order by rep, id", params)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-    def speech(self, call_id: int) -> list[tuple[float, float, int]]:
-        """(start, end, voice) of all speech heard on a diarized mono call (empty otherwise)."""
-        return [
-            (a, b, v)
-            for a, b, v in self.db.execute(
-                "select start_s, end_s, voice from voice_speech where call_id = ? order by start_s", [call_id]
-            )
-        ]
-
-    def call_voices(self, call_id: int) -> list[VoiceSample]:
-        """The voices diarization found on a mono call, in voice order."""
-        return [
-            VoiceSample.of(np.frombuffer(blob, dtype=np.float32), seconds)
-            for blob, seconds in self.db.execute(
-                "select embedding, seconds from call_voices where call_id = ? order by voice", [call_id]
-            )
-        ]
-
-    def replace_clips(self, clips_by_call: Mapping[int, Sequence[Clip]]) -> None:
-        """Swap the clips of these calls for new ones in one transaction (all or nothing).
-
-        A new clip of the same skill starting at the same tenth of a second as an old one keeps
-        the old clip's id, so ids people noted survive a rematch with an unchanged rubric.
-        """
-        with self.db.atomic():
-            for call_id, clips in clips_by_call.items():
-                self._write_clips(call_id, clips)
-            self._clips_changed()
-
-    def _write_clips(self, call_id: int, clips: Sequence[Clip]) -> None:
-        old = {
-            (skill, round(start, 1)): clip_id
-            for clip_id, skill, start in self.db.execute(
-                "select id, skill, start_s from clips where call_id = ?", [call_id]
-            )
-        }
-        self.db.execute("delete from matches where call_id = ?", [call_id])
-        self.db.execute("delete from clips where call_id = ?", [call_id])
-        if not clips:
-            return
-        ids = [old.pop((clip.skill, round(clip.start_s, 1)), None) for clip in clips]
-        fresh = self._new_clip_ids(sum(1 for i in ids if i is None))
-        ids = [i if i is not None else next(fresh) for i in ids]
-        self.db.conn.executemany(
-            "insert into clips (id, call_id, skill, start_s, end_s, score, rank, phrase, speaker, match_start_s, "
-            "match_end_s, matches, text, confidence) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    clip_id,
-                    call_id,
-                    clip.skill,
-                    clip.start_s,
-                    clip.end_s,
-                    clip.score,
-                    clip.rank,
-                    clip.best.phrase,
-                    clip.best.speaker,
-                    min(m.start_s for m in clip.matches),
-                    max(m.end_s for m in clip.matches),
-                    len(clip.matches),
-                    clip.text,
-                    clip.confidence,
-                )
-                for clip_id, clip in zip(ids, clips)
-            ],
-        )
-        self.db.conn.executemany(
-            "insert into matches (call_id, clip_id, skill, phrase, score, speaker, start_s, end_s, word_start, "
-            "word_end, sentence, in_question, kind, confidence) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    call_id,
-                    clip_id,
-                    m.skill,
-                    m.phrase,
-                    m.score,
-                    m.speaker,
-                    m.start_s,
-                    m.end_s,
-                    m.word_start,
-                    m.word_end,
-                    m.sentence,
-                    int(m.in_question),
-                    m.kind,
-                    m.confidence,
-                )
-                for clip_id, clip in zip(ids, clips)
-                for m in clip.matches
-            ],
-        )
-
-    def _clips_changed(self) -> None:
-        self.set_setting("clips_version", str(int(self.setting("clips_version") or 0) + 1))
-
-    def clip_terms(self) -> list[str]:
-        """Every term of the clips' full-text index (stemmed), for the typo fallback of search.
-
-        Reading them from FTS5 scans the whole index, so they are kept in `clip_terms` and read
-        again only after clips changed.
-        """
-        version = self.setting("clips_version") or "0"
-        if self.setting("clip_terms_version") != version:
-            with self.db.atomic():
-                self.db.execute("delete from clip_terms")
-                self.db.execute("insert into clip_terms (term) select term from clips_fts_vocab")
-                self.set_setting("clip_terms_version", version)
-        return [r[0] for r in self.db.execute("select term from clip_terms")]
-
-    def _new_clip_ids(self, count: int) -> Iterator[int]:
-        """`count` clip ids never handed out before, even to a clip that is gone since."""
-        if count == 0:
-            return iter(())
-        row = self.db.execute("select max(id) from clips").fetchone()
-        first = max(int(row[0] or 0), int(self.setting("last_clip_id") or 0)) + 1
-        self.set_setting("last_clip_id", str(first + count - 1))
-        return iter(range(first, first + count))
-
-    def setting(self, key: str) -> str | None:
-        row = self.db.execute("select value from settings where key = ?", [key]).fetchone()
-        return None if row is None else str(row[0])
-
-    def set_setting(self, key: str, value: str) -> None:
-        self.db.execute(
-            "insert into settings (key, value) values (?, ?) on conflict(key) do update set value = excluded.value",
-            [key, value],
-        )
-
-    def clarity(self, call_id: int, speaker: str | None = None) -> float | None:
-        """Mean probability the model gave the call's words (one speaker's, if given); None if none.
-
-        On a call whose speakers are unknown (mono, not diarized) a speaker's clarity is everyone's.
-        """
-        sql = "select avg(probability) from words where call_id = ?"
-        args: list[Any] = [call_id]
-        if speaker is not None:
-            sql += " and speaker in (?, ?)"
-            args += [speaker, UNKNOWN]
-        value = self.db.execute(sql, args).fetchone()[0]
-        return None if value is None else round(float(value), 3)
-
-    def rep_clarity(self, rep: str) -> dict[int, float]:
-        """`clarity(call, REP)` of every call of `rep` that has rep words, in one query."""
-        rows = self.db.execute(
-            "select w.call_id, round(avg(w.probability), 3) from words w join calls c on c.id = w.call_id "
-            "where c.rep = ? and w.speaker in (?, ?) group by w.call_id",
-            [rep, REP, UNKNOWN],
-        )
-        return dict(rows.fetchall())
-
-    def words(self, call_id: int) -> list[Word]:
-        """A call's words in time order (the order match word indices refer to)."""
-        return [
-            Word(start, end, text, prob, speaker, bool(timed), voice)
-            for start, end, text, prob, speaker, timed, voice in self.db.execute(
-                "select start_s, end_s, text, probability, speaker, timed, voice from words "
-                "where call_id = ? order by idx",
-                [call_id],
-            )
-        ]
-
     def record_failure(self, path: str, error: str, sha256: str | None = None) -> None:
         """Remember that a file failed (replacing an older failure of the same path)."""
-        with self.db.atomic():
-            self.db.execute(
+        with self._db.atomic():
+            self._db.execute(
                 "insert into failures (path, sha256, error, failed_at) values (?, ?, ?, ?) "
                 "on conflict(path) do update set sha256 = excluded.sha256, error = excluded.error, "
                 "failed_at = excluded.failed_at",
-                [path, sha256, error, _now()],
+                [path, sha256, error, now_utc()],
             )
 
     def _delete_call(self, call_id: int) -> None:
@@ -639,8 +237,8 @@ class Index:
             "voice_speech",
             "voice_samples",
         ):
-            self.db.execute(f"delete from {table} where call_id = ?", [call_id])
-        self.db.execute("delete from calls where id = ?", [call_id])
+            self._db.execute(f"delete from {table} where call_id = ?", [call_id])
+        self._db.execute("delete from calls where id = ?", [call_id])
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -651,11 +249,11 @@ class Index:
             self.require_rep(rep)
             sql += " where lower(rep) = lower(?)"
             params.append(rep)
-        rows = self.db.execute(sql + " order by date desc, id desc", params).fetchall()
+        rows = self._db.execute(sql + " order by date desc, id desc", params).fetchall()
         return [self._call(r) for r in rows]
 
     def reps(self) -> list[str]:
-        return [r[0] for r in self.db.execute("select distinct rep from calls order by rep").fetchall()]
+        return [r[0] for r in self._db.execute("select distinct rep from calls order by rep").fetchall()]
 
     def require_rep(self, rep: str) -> None:
         """Raise NotFound listing the known reps when `rep` has no calls."""
@@ -668,24 +266,24 @@ class Index:
         text = str(ref).strip()
         row = None
         if text.isdigit():
-            row = self.db.execute("select * from calls where id = ?", [int(text)]).fetchone()
+            row = self._db.execute("select * from calls where id = ?", [int(text)]).fetchone()
         if row is None:
             resolved = str(Path(text).expanduser().resolve())
-            row = self.db.execute("select * from calls where path in (?, ?)", [text, resolved]).fetchone()
+            row = self._db.execute("select * from calls where path in (?, ?)", [text, resolved]).fetchone()
         if row is None and len(text) >= 8:
-            row = self.db.execute("select * from calls where sha256 like ?", [text.lower() + "%"]).fetchone()
+            row = self._db.execute("select * from calls where sha256 like ?", [text.lower() + "%"]).fetchone()
         if row is None:
             raise NotFound(f"no call '{text}' in the index; `clipfinder calls` lists the call ids")
         return self._call(row)
 
     def metrics(self, call_id: int) -> Metrics:
-        row = self.db.execute("select * from metrics where call_id = ?", [call_id]).fetchone()
+        row = self._db.execute("select * from metrics where call_id = ?", [call_id]).fetchone()
         return _metrics_from_row(dict(zip(self._columns("metrics"), row)))
 
     def segments(self, call_id: int) -> list[Segment]:
         """A call's segments in time order, each with its words."""
         words: dict[int, list[Word]] = {}
-        for seg_idx, start, end, text, prob, speaker, timed, voice in self.db.execute(
+        for seg_idx, start, end, text, prob, speaker, timed, voice in self._db.execute(
             "select segment_idx, start_s, end_s, text, probability, speaker, timed, voice from words "
             "where call_id = ? order by idx",
             [call_id],
@@ -693,14 +291,14 @@ class Index:
             words.setdefault(seg_idx, []).append(Word(start, end, text, prob, speaker, bool(timed), voice))
         return [
             Segment(start, end, text, speaker, tuple(words.get(idx, [])), channel)
-            for idx, start, end, text, speaker, channel in self.db.execute(
+            for idx, start, end, text, speaker, channel in self._db.execute(
                 "select idx, start_s, end_s, text, speaker, channel from segments where call_id = ? order by idx",
                 [call_id],
             )
         ]
 
     def failures(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.db.table("failures").rows_where(order_by="failed_at desc")]
+        return [dict(r) for r in self._db.table("failures").rows_where(order_by="failed_at desc")]
 
     def iter_calls_with_metrics(
         self, rep: str | None = None, call: str | None = None
@@ -714,7 +312,7 @@ class Index:
     def _columns(self, table: str) -> list[str]:
         """Column names of a table, looked up once per open index (the schema is fixed by then)."""
         if table not in self._column_names:
-            self._column_names[table] = [d[0] for d in self.db.execute(f"select * from {table} limit 0").description]
+            self._column_names[table] = [d[0] for d in self._db.execute(f"select * from {table} limit 0").description]
         return self._column_names[table]
 
     def _call(self, row: Any) -> Call:
@@ -743,6 +341,17 @@ class Index:
             language_probability=data["language_probability"],
             expected_language=data["expected_language"] or data["language"],
         )
+
+    def words(self, call_id: int) -> list[Word]:
+        """A call's words in time order (the order match word indices refer to)."""
+        return [
+            Word(start, end, text, prob, speaker, bool(timed), voice)
+            for start, end, text, prob, speaker, timed, voice in self._db.execute(
+                "select start_s, end_s, text, probability, speaker, timed, voice from words "
+                "where call_id = ? order by idx",
+                [call_id],
+            )
+        ]
 
 
 def _blob(embedding: Sequence[float]) -> bytes:

@@ -5,7 +5,8 @@ import pytest
 from clipfinder.errors import BadInput, NotFound
 from clipfinder.pipeline.metrics import compute_metrics
 from clipfinder.records import CallMeta, Segment, Transcript, Word
-from clipfinder.store.index import MIGRATIONS, Index
+from clipfinder.store.index import Index
+from clipfinder.store.schema import MIGRATIONS
 
 
 def make_transcript(sha="a" * 64, path="/calls/alice/c1.wav", text="How do you coach today?") -> Transcript:
@@ -49,7 +50,7 @@ def test_roundtrip_of_call_segments_words_and_metrics(tmp_path):
 def test_full_text_search_over_segments(tmp_path):
     with Index(tmp_path / "x.db") as index:
         store(index, make_transcript())
-        hits = index.db.execute("select rowid from segments_fts where segments_fts match 'coaching'").fetchall()
+        hits = index._db.execute("select rowid from segments_fts where segments_fts match 'coaching'").fetchall()
         assert len(hits) == 1  # porter stemming: coaching ~ coach
 
 
@@ -58,8 +59,8 @@ def test_rewriting_the_same_bytes_replaces_and_keeps_the_id(tmp_path):
         first = store(index, make_transcript())
         second = store(index, make_transcript(text="Changed text?"))
         assert first == second
-        assert index.db.execute("select count(*) from segments").fetchone()[0] == 2
-        assert index.db.execute("select count(*) from words").fetchone()[0] == 3
+        assert index._db.execute("select count(*) from segments").fetchone()[0] == 2
+        assert index._db.execute("select count(*) from words").fetchone()[0] == 3
 
 
 def test_a_failed_write_leaves_nothing_behind(tmp_path, monkeypatch):
@@ -74,7 +75,7 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path, monkeypatch):
         with pytest.raises(sqlite3.OperationalError):
             store(index, make_transcript())
         for table in ("calls", "segments", "words", "metrics", "segments_fts"):
-            assert index.db.execute(f"select count(*) from {table}").fetchone()[0] == 0
+            assert index._db.execute(f"select count(*) from {table}").fetchone()[0] == 0
 
 
 def test_failures_are_recorded_once_per_path_and_cleared_by_success(tmp_path):
@@ -103,9 +104,9 @@ def test_db_path_that_is_a_folder_is_rejected(tmp_path):
 def test_an_index_from_before_confidence_upgrades_and_backfills(tmp_path):
     """A schema-4 database: its matches get a kind and a confidence from their stored words, its
     clips the confidence of their surest match and a rank built from it; its calls stay matched."""
-    from clipfinder.store.index import MIGRATIONS
+    from clipfinder.store.schema import MIGRATIONS
 
-    from .conftest import database_at
+    from ..conftest import database_at
 
     path = tmp_path / "v4.db"
     db = database_at(path, 4)
@@ -131,8 +132,8 @@ def test_an_index_from_before_confidence_upgrades_and_backfills(tmp_path):
     db.close()
     with Index(path) as index:
         assert index.schema_version() == MIGRATIONS[-1][0]
-        kind, confidence = index.db.execute("select kind, confidence from matches").fetchone()
-        clip_confidence, rank = index.db.execute("select confidence, rank from clips where id = 7").fetchone()
+        kind, confidence = index._db.execute("select kind, confidence from matches").fetchone()
+        clip_confidence, rank = index._db.execute("select confidence, rank from clips where id = 7").fetchone()
         (call,) = index.calls()
     assert kind == "fuzzy" and confidence == pytest.approx(0.7 * 0.9, abs=1e-3)  # mean probability x score
     assert clip_confidence == confidence

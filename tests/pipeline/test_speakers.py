@@ -4,7 +4,7 @@ from clipfinder.errors import BadMetadata
 from clipfinder.pipeline.speakers import parse_channels, plan_channels
 from clipfinder.records import VoiceSample, Word
 
-from .audio_helpers import tone
+from ..audio_helpers import tone
 
 
 def test_parse_channels():
@@ -52,4 +52,4 @@ def test_a_call_whose_voices_sound_alike_gets_no_talk_ratio_and_says_why(tmp_pat
         index.write_call(transcript, CallMeta(rep="alice", date="2026-11-20"), metrics)
         (call,) = index.calls()
         assert call.attribution.indistinct
-        assert "mono, voices alike ?  n/a" in calls_table(index, [call])
+        assert "mono, voices alike ?  n/a" in calls_table([(call, index.metrics(call.id))])

@@ -4,18 +4,10 @@ import json
 import shutil
 
 import pytest
-from typer.testing import CliRunner
 
-from clipfinder.cli.app import app
 from scripts.cli_reference import reference
 
-from .conftest import CALLS, ROOT
-
-runner = CliRunner()
-
-
-def run(*args: str, env: dict | None = None):
-    return runner.invoke(app, [str(a) for a in args], env=env)
+from ..conftest import CALLS, ROOT, run
 
 
 def test_every_command_has_help_with_an_example():

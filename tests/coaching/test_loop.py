@@ -17,10 +17,10 @@ from clipfinder.coaching.loop import (
 )
 from clipfinder.coaching.trend import trend
 from clipfinder.errors import BadInput, NotFound
-from clipfinder.jobs.rematch import rematch, stored_rubric
+from clipfinder.jobs.rematch import rematch
+from clipfinder.store.settings import stored_rubric
 
-from .conftest import add_call
-from .test_cli import run
+from ..conftest import add_call, run
 
 DISCOVERY = ("rep", "could you walk me through how your team handles onboarding today")
 SMALL_TALK = ("rep", "thanks for your time today it was good to talk")
@@ -91,7 +91,7 @@ def test_followup_met_only_when_the_skill_shows_within_72_hours(team):
         add_commitment(index, "bob", "agree a next step", when="2026-11-11T11:00")
         # nothing after it: unknown
         add_commitment(index, "bob", "later", when="2026-11-21T09:00")
-        items = followup(index, now=parse_moment("2026-11-22T12:00"))
+        items = [f.to_json() for f in followup(index, now=parse_moment("2026-11-22T12:00"))]
     by_text = {i["text"]: i for i in items}
     first = by_text["open with a discovery question"]
     assert first["met"] is True
@@ -110,7 +110,7 @@ def test_skill_seen_after_the_window_does_not_count(tmp_path):
         rematch(index, stored_rubric(index), 30.0)
         set_focus(index, "alice", "discovery", "2026-11-01")
         add_commitment(index, "alice", "x", when="2026-11-01T09:00")
-        (item,) = followup(index)
+        (item,) = [f.to_json() for f in followup(index)]
     assert item["calls"][0]["clip_ids"] and item["calls"][0]["within_72h"] is False
     assert item["met"] is False
 
@@ -125,9 +125,9 @@ def test_rotation_waits_for_four_weeks_and_two_good_scores(team):
         later = rotation_advice(index, "alice", parse_moment("2026-11-30"))
         add_score(index, "alice", 3, when="2026-11-27T18:00")  # the week's last score counts
         dipped = rotation_advice(index, "alice", parse_moment("2026-11-30"))
-    assert early["rotate"] is False and "keep until 2026-11-30" in early["advice"]
-    assert later["rotate"] is True and "rotate" in later["advice"]
-    assert dipped["rotate"] is False
+    assert early.rotate is False and "keep until 2026-11-30" in early.advice
+    assert later.rotate is True and "rotate" in later.advice
+    assert dipped.rotate is False
 
 
 def test_trend_counts_weeks_calls_skill_rate_and_scores(team):
@@ -135,11 +135,11 @@ def test_trend_counts_weeks_calls_skill_rate_and_scores(team):
         set_focus(index, "alice", "discovery", "2026-11-01")
         add_score(index, "alice", 2, when="2026-11-13")
         rows = trend(index, "alice", weeks=4, until=parse_moment("2026-11-22"))
-    assert [r["week"] for r in rows] == ["2026-10-26", "2026-11-02", "2026-11-09", "2026-11-16"]
-    assert [r["calls"] for r in rows] == [0, 1, 2, 1]
-    assert [r["skill_hit_rate"] for r in rows] == [None, 1.0, 0.5, 0.0]
-    assert [r["self_score"] for r in rows] == [None, None, 2, None]
-    assert rows[2]["talk_ratio"] is not None
+    assert [r.week for r in rows] == ["2026-10-26", "2026-11-02", "2026-11-09", "2026-11-16"]
+    assert [r.calls for r in rows] == [0, 1, 2, 1]
+    assert [r.skill_hit_rate for r in rows] == [None, 1.0, 0.5, 0.0]
+    assert [r.self_score for r in rows] == [None, None, 2, None]
+    assert rows[2].talk_ratio is not None
 
 
 def test_cli_loop_and_followup_json(team):

@@ -2,7 +2,7 @@
 
 from clipfinder.jobs.ingest import FAILED, NOT_AUDIO, find_recordings
 
-from .audio_helpers import tone, write_wav
+from ..audio_helpers import tone, write_wav
 
 
 def test_folders_are_searched_recursively_and_non_audio_is_reported(tmp_path):

@@ -16,7 +16,7 @@ from clipfinder.pipeline.diarize import (
 )
 from clipfinder.records import MIN_SEPARABILITY, VoiceSample, Word
 
-from .conftest import SHARED_AUDIO
+from ..conftest import SHARED_AUDIO
 
 AMI = SHARED_AUDIO / "ami_2spk_dev_30s"
 
@@ -151,7 +151,7 @@ def test_mel_features_are_the_ones_the_encoder_was_trained_on():
     librosa = pytest.importorskip("librosa")
     from clipfinder.pipeline.audio import decode
 
-    from .conftest import CALLS
+    from ..conftest import CALLS
 
     (samples,) = decode(CALLS / "bob" / "umbrella-intro.ogg")
     ours = diarize.mel_frames(samples)
@@ -166,7 +166,7 @@ def test_the_encoder_loads_from_the_installed_package_and_tells_voices_apart():
     """Two fixture voices (bob's rep and prospect) embed nearer themselves than each other."""
     from clipfinder.pipeline.audio import decode
 
-    from .conftest import CALLS, truth
+    from ..conftest import CALLS, truth
 
     rep_channel, prospect_channel = decode(CALLS / "bob" / "initech-followup.flac")
     lines = truth("initech-followup")["lines"]
@@ -188,7 +188,7 @@ def test_fixture_voices_are_separable_when_mixed_to_one_channel():
     """bob's rep and prospect, mixed down to mono with word timings from the script."""
     from clipfinder.pipeline.audio import decode
 
-    from .conftest import CALLS, truth
+    from ..conftest import CALLS, truth
 
     left, right = decode(CALLS / "bob" / "initech-followup.flac")
     words = _words_in(truth("initech-followup")["lines"], "start", "end", "speaker")

@@ -4,8 +4,8 @@ import pytest
 from clipfinder.errors import BadAudio, NotAudio
 from clipfinder.pipeline.audio import decode, is_dual_mono, probe, sha256_file
 
-from .audio_helpers import tone, write_wav
-from .conftest import CALLS
+from ..audio_helpers import tone, write_wav
+from ..conftest import CALLS
 
 
 def test_decode_keeps_two_channels_and_resamples(tmp_path):

@@ -14,7 +14,7 @@ from clipfinder import Index
 from clipfinder.coaching.loop import add_commitment, add_score, set_focus
 from clipfinder.coaching.prep import build_prep
 
-from .test_cli import run
+from ..conftest import run
 
 SESSION = "2026-11-20T09:00"
 
@@ -36,9 +36,9 @@ def coached(db_copy):
 def test_prep_gathers_the_session(coached):
     with Index(coached) as index:
         prep = build_prep(index, "alice", SESSION)
-    assert prep.focus.skill == "discovery" and prep.rotation["weeks_in_focus"] == pytest.approx(25 / 7, abs=0.05)
-    assert prep.last_commitment["met"] is True
-    assert prep.last_commitment["calls"][0]["within_72h"] and prep.last_commitment["calls"][0]["clip_ids"]
+    assert prep.focus.skill == "discovery" and prep.rotation.weeks_in_focus == pytest.approx(25 / 7, abs=0.05)
+    assert prep.last_commitment is not None and prep.last_commitment.met is True
+    assert prep.last_commitment.calls[0].within_72h and prep.last_commitment.calls[0].clip_ids
     assert prep.clip is not None and prep.clip.hit.skill == "discovery"
     shown = [prep.clip, *prep.alternates]
     assert {v.hit.account for v in shown} == {"Acme", "Globex"}  # both of this period's discovery moments
@@ -46,16 +46,16 @@ def test_prep_gathers_the_session(coached):
     assert any("Rep:" in line for line in prep.clip.lines)
     assert prep.positive is not None and prep.positive.hit.speaker == "rep"
     assert prep.positive.hit.clip_id != prep.clip.hit.clip_id
-    assert prep.metrics["this_week"]["calls"] == 2 and prep.metrics["this_week"]["talk_ratio"] is not None
-    assert {a["account"] for a in prep.accounts} == {"Acme", "Globex"}
-    assert [t["self_score"] for t in prep.trend][-3:-1] == [3, 4]
+    assert prep.metrics.this_week.calls == 2 and prep.metrics.this_week.talk_ratio is not None
+    assert {a.account for a in prep.accounts} == {"Acme", "Globex"}
+    assert [t.self_score for t in prep.trend][-3:-1] == [3, 4]
 
 
 def test_bob_commitment_not_met_when_the_call_came_too_late(coached):
     with Index(coached) as index:
         prep = build_prep(index, "bob", "2026-11-21T09:00")
-    assert prep.last_commitment["met"] is False
-    assert prep.last_commitment["no_call_in_window"]
+    assert prep.last_commitment is not None and prep.last_commitment.met is False
+    assert prep.last_commitment.no_call_in_window
 
 
 def test_markdown_writes_the_clip_audio_beside_it(coached, tmp_path):

@@ -1,8 +1,7 @@
 import pytest
 
 from clipfinder.pipeline.clips import build_clips, place_window, window_text
-from clipfinder.pipeline.matching import Match
-from clipfinder.records import Word
+from clipfinder.records import Match, Word
 
 
 def match(start, end, skill="s", score=95.0, first=0, last=0, confidence=None):

@@ -6,7 +6,7 @@ from clipfinder.jobs.rematch import rematch
 from clipfinder.pipeline.rubric import load_rubric
 from clipfinder.read.search import search
 
-from .conftest import add_call
+from ..conftest import add_call
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_free_text_and_typo_fallback(index):
 def test_fts_syntax_is_searched_as_text_never_an_error(index, query):
     hits = search(index, query)
     assert isinstance(hits, list)
-    assert index.db.execute("select count(*) from clips").fetchone()[0] > 0
+    assert index._db.execute("select count(*) from clips").fetchone()[0] > 0
 
 
 def test_or_is_a_word_not_an_operator(index):

@@ -16,8 +16,8 @@ def test_safe_name_keeps_metadata_inside_the_folder():
 
 def test_hostile_rep_name_cannot_write_outside_out(db_copy, tmp_path):
     with Index(db_copy) as index:
-        index.db.execute("update calls set rep = '../../../escape'")
-        clip_id = index.db.execute("select min(id) from clips").fetchone()[0]
+        index._db.execute("update calls set rep = '../../../escape'")
+        clip_id = index._db.execute("select min(id) from clips").fetchone()[0]
         (done,) = export_clips(index, [clip_id], tmp_path / "out", fmt="wav")
     assert done.audio.parent == (tmp_path / "out").resolve()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
@@ -28,7 +28,7 @@ def test_hostile_rep_name_cannot_write_outside_out(db_copy, tmp_path):
 
 def test_subtitles_are_clip_relative_with_speakers_and_manifest_lists_the_files(db_copy, tmp_path):
     with Index(db_copy) as index:
-        clip_id = index.db.execute("select id from clips where skill = 'price-objection' order by id").fetchone()[0]
+        clip_id = index._db.execute("select id from clips where skill = 'price-objection' order by id").fetchone()[0]
         (done,) = export_clips(index, [clip_id], tmp_path / "out", fmt="mp3", subtitles="vtt")
     vtt = done.subtitles.read_text()
     assert vtt.startswith("WEBVTT\n\n00:00:")
@@ -54,6 +54,6 @@ def test_unknown_clip_or_format_writes_nothing(db_copy, tmp_path):
 
 def test_a_moved_recording_is_a_clear_error(db_copy, tmp_path):
     with Index(db_copy) as index:
-        index.db.execute("update calls set path = '/nowhere/call.wav'")
+        index._db.execute("update calls set path = '/nowhere/call.wav'")
         with pytest.raises(BadInput, match="no longer there"):
             export_clips(index, [1], tmp_path / "out")

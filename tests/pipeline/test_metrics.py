@@ -1,7 +1,7 @@
 from clipfinder.pipeline.metrics import BACKCHANNEL_S, MERGE_GAP_S, compute_metrics, talk_intervals
 from clipfinder.records import Segment
 
-from .conftest import words
+from ..conftest import words
 
 
 def test_talk_intervals_merge_short_gaps_only():

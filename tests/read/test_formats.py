@@ -3,8 +3,9 @@ import json
 import pytest
 
 from clipfinder.errors import BadInput
-from clipfinder.read.formats import clock, render
+from clipfinder.read.formats import render
 from clipfinder.records import Segment, Word
+from clipfinder.text import clock
 
 SEGS = [
     Segment(61.25, 63.5, "How do you coach today?", "rep", (Word(61.25, 62.0, "How", 0.9, "rep"),)),

@@ -1,0 +1,369 @@
+"""The commands that fill and read the index: ingest, calls, stats, transcript, rematch, enroll,
+voices, skills, search, export, missed."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from clipfinder.cli.app import (
+    EXIT_ERROR,
+    ClipSecondsOption,
+    DbOption,
+    JsonOption,
+    RubricOption,
+    app,
+    open_existing,
+    open_index,
+)
+from clipfinder.errors import ClipfinderError
+
+
+# Long only by its option declarations: the body parses, calls ingest, prints the summary.
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="PATH", help="Recordings or folders (searched recursively).", show_default=False),
+    ] = None,
+    db: DbOption = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="Whisper model: a CTranslate2 model folder, or a name under models/ or $CLIPFINDER_MODELS. "
+            "Default: the embedded tiny.en.",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Worker processes. Default: 2 (measured fastest on 2 cores), at most the core count.",
+            show_default=False,
+        ),
+    ] = None,
+    channels: Annotated[
+        str | None,
+        typer.Option(
+            help="Roles of a stereo file's channels, channel 0 first, where no sidecar or manifest says: "
+            "rep,prospect (the default) or prospect,rep.",
+            show_default=False,
+        ),
+    ] = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV with a path column and rep, account, date, title, channels columns.", show_default=False
+        ),
+    ] = None,
+    language: Annotated[
+        str,
+        typer.Option(
+            help="Spoken language: a Whisper code (en, de, fr...) or auto. tiny.en knows only en; other "
+            "languages need --model base. A call found to be in another language is flagged, not matched."
+        ),
+    ] = "en",
+    force: Annotated[bool, typer.Option("--force", help="Re-transcribe recordings that are already indexed.")] = False,
+    rubric: RubricOption = None,
+    clip_seconds: ClipSecondsOption = None,
+    speakers: Annotated[
+        int | None,
+        typer.Option(
+            help="Number of voices on mono recordings, when you know it. Default: estimated (2 unless the "
+            "audio clearly says otherwise).",
+            show_default=False,
+        ),
+    ] = None,
+    allow_download: Annotated[
+        bool,
+        typer.Option(
+            "--allow-download",
+            help="Let --model NAME download from the Hugging Face hub (off: clipfinder never uses the network).",
+        ),
+    ] = False,
+) -> None:
+    """Transcribe recordings, attribute speech to rep and prospect, and index calls with talk metrics.
+
+    Stereo files are attributed by channel; on mono files the voices are told apart (the
+    diarize extra) and the rep is the voice nearest their voiceprint (see `enroll`). Already
+    indexed recordings (same bytes) are skipped. A file that fails is reported and recorded;
+    the others go on. Exit code 1 if any file failed.
+
+    Example: clipfinder ingest calls/ --db team.db
+    """
+    from clipfinder.cli.progress import progress_for
+    from clipfinder.cli.views import ingest_summary
+    from clipfinder.jobs.ingest import ingest as run_ingest
+    from clipfinder.pipeline.speakers import parse_channels
+
+    roles = parse_channels(channels) if channels else None
+    with open_index(db) as index, progress_for(sys.stderr) as progress:
+        report = run_ingest(
+            paths or [],
+            index,
+            model=model,
+            allow_download=allow_download,
+            workers=workers,
+            channels=roles,
+            manifest=manifest,
+            language=language,
+            force=force,
+            rubric=rubric,
+            clip_seconds=clip_seconds,
+            speakers=speakers,
+            progress=progress,
+        )
+    typer.echo(ingest_summary(report))
+    if not report.ok:
+        raise typer.Exit(EXIT_ERROR)
+
+
+@app.command()
+def calls(
+    db: DbOption = None,
+    rep: Annotated[str | None, typer.Option(help="Only this rep's calls.", show_default=False)] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the indexed calls, newest first.
+
+    Example: clipfinder calls --rep alice
+    """
+    from clipfinder.cli.views import calls_json, calls_table
+
+    with open_existing(db) as index:
+        found = list(index.iter_calls_with_metrics(rep=rep))
+    typer.echo(json.dumps(calls_json(found), indent=2) if as_json else calls_table(found))
+
+
+@app.command()
+def stats(
+    db: DbOption = None,
+    rep: Annotated[str | None, typer.Option(help="Only this rep's calls.", show_default=False)] = None,
+    call: Annotated[str | None, typer.Option(help="Only this call (id or recording path).", show_default=False)] = None,
+    per_rep: Annotated[
+        bool, typer.Option("--per-rep", help="With --json: print the per-rep averages instead of the calls.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Talk metrics per call and averaged per rep, beside the published anchors.
+
+    Example: clipfinder stats --rep alice --json
+    """
+    from clipfinder.cli.views import stats_table
+    from clipfinder.read.stats import call_stats, rep_averages
+
+    with open_existing(db) as index:
+        items = call_stats(index, rep=rep, call=call)
+    if as_json:
+        shown = rep_averages(items) if per_rep else items
+        typer.echo(json.dumps([i.to_json() for i in shown], indent=2))
+    else:
+        typer.echo(stats_table(items, rep_averages(items)))
+
+
+@app.command()
+def transcript(
+    call: Annotated[
+        str, typer.Argument(metavar="CALL", help="Call id (see `clipfinder calls`) or the recording's path.")
+    ],
+    db: DbOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="txt, srt, vtt or json.")] = "txt",
+) -> None:
+    """Print a call's transcript with speaker labels.
+
+    Example: clipfinder transcript 3 --format srt > call3.srt
+    """
+    from clipfinder.read.formats import render
+
+    with open_existing(db) as index:
+        found = index.find_call(call)
+        typer.echo(render(index.segments(found.id), fmt), nl=False)
+
+
+@app.command()
+def rematch(
+    db: DbOption = None,
+    rubric: RubricOption = None,
+    clip_seconds: ClipSecondsOption = None,
+) -> None:
+    """Recompute every call's skill matches and clips from the stored transcripts.
+
+    Nothing is transcribed again. The old clips are replaced in one transaction; a rubric with
+    an error changes nothing. Without --rubric, the index's current rubric is used (after you
+    edited that file, pass it again).
+
+    Example: clipfinder rematch --rubric team-rubric.toml
+    """
+    from clipfinder.jobs.rematch import choose
+    from clipfinder.jobs.rematch import rematch as run_rematch
+
+    with open_existing(db) as index:
+        chosen, seconds = choose(index, rubric, clip_seconds)
+        report = run_rematch(index, chosen, seconds)
+    typer.echo(
+        f"{report.calls} calls re-matched with {report.rubric} ({seconds:g} s clips): "
+        f"{report.clips} clips, {report.matches} matches, in {report.elapsed_s:.2f} s"
+    )
+    if report.reattributed:
+        typer.echo(f"{report.reattributed} mono calls re-attributed from the reps' current voiceprints")
+
+
+@app.command()
+def enroll(
+    rep: Annotated[str, typer.Argument(metavar="REP", help="The rep's name, as in the call metadata.")],
+    audio: Annotated[
+        list[Path],
+        typer.Argument(metavar="AUDIO...", help="Recordings or clips of the rep talking (10 s or more each)."),
+    ],
+    db: DbOption = None,
+) -> None:
+    """Learn a rep's voice, so mono calls know which voice is theirs.
+
+    Each recording adds a sample to the rep's voiceprint (where several voices are heard, the
+    one that talks most). Stereo calls add the rep channel's voice on their own at ingest. The
+    rep's mono calls are attributed again at once, without transcribing. Needs the diarize extra.
+
+    Example: clipfinder enroll alice memos/alice-intro.m4a
+    """
+    from clipfinder.jobs.enroll import enroll as run_enroll
+
+    with open_index(db) as index:
+        report = run_enroll(index, rep, audio)
+        calls = len(index.calls(rep)) if report.reattributed else 0
+    for s in report.samples:
+        mixed = f", main voice {s.share:.0%} of the speech" if s.share < 0.999 else ""
+        typer.echo(f"  {s.path}: {s.seconds:.1f} s of speech{mixed}")
+    typer.echo(f"enrolled {report.rep}: {report.total_s:.1f} s of speech from {len(report.samples)} recordings")
+    if report.reattributed:
+        typer.echo(f"{report.reattributed} of {report.rep}'s {calls} calls re-attributed with the voiceprint")
+
+
+@app.command()
+def voices(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List the voice samples behind each rep's voiceprint (enrolled recordings and stereo calls).
+
+    Example: clipfinder voices
+    """
+    from clipfinder.cli.views import voices_table
+    from clipfinder.store.voices import voice_samples
+
+    with open_existing(db) as index:
+        rows = voice_samples(index)
+    typer.echo(json.dumps([r.to_json() for r in rows], indent=2) if as_json else voices_table(rows))
+
+
+@app.command()
+def skills(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List the skills of the index's rubric, with how many clips each has.
+
+    Example: clipfinder skills
+    """
+    from clipfinder.cli.views import skills_json, skills_table
+    from clipfinder.read.search import rubric_clip_counts
+
+    with open_existing(db) as index:
+        rubric, counts = rubric_clip_counts(index)
+    typer.echo(json.dumps(skills_json(rubric, counts), indent=2) if as_json else skills_table(rubric, counts))
+
+
+@app.command()
+def search(
+    text: Annotated[
+        str | None,
+        typer.Argument(metavar="[TEXT]", help="Words the clip's transcript must contain.", show_default=False),
+    ] = None,
+    db: DbOption = None,
+    skill: Annotated[str | None, typer.Option(help="Skill id (see `clipfinder skills`).", show_default=False)] = None,
+    rep: Annotated[str | None, typer.Option(help="Only this rep's calls.", show_default=False)] = None,
+    account: Annotated[str | None, typer.Option(help="Only calls with this account.", show_default=False)] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Calls on or after this date (YYYY-MM-DD).", show_default=False)
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Calls on or before this date (YYYY-MM-DD).", show_default=False)
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many clips.")] = 20,
+    as_json: JsonOption = False,
+) -> None:
+    """Find coaching clips by skill, rep, account, date and text, best first.
+
+    TEXT is plain words (quotes, *, OR, - and brackets are just text); a typo falls back to the
+    closest words in the index.
+
+    Example: clipfinder search --skill price-objection --rep alice --since 2026-11-01
+    """
+    from clipfinder.cli.views import search_table
+    from clipfinder.read.search import search as run_search
+
+    with open_existing(db) as index:
+        hits = run_search(index, text, skill=skill, rep=rep, account=account, since=since, until=until, limit=limit)
+    typer.echo(json.dumps([h.to_json() for h in hits], indent=2) if as_json else search_table(hits))
+
+
+@app.command()
+def export(
+    clip_ids: Annotated[
+        list[int] | None,
+        typer.Argument(metavar="[CLIP_ID]", help="Clip ids from `clipfinder search`.", show_default=False),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder to write the clips into (created if needed).")] = Path("clips"),
+    db: DbOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="mp3, wav, ogg or m4a.")] = "mp3",
+    subtitles: Annotated[str, typer.Option(help="srt, vtt or none.")] = "srt",
+    skill: Annotated[
+        str | None, typer.Option(help="With --top: the best clips of this skill.", show_default=False)
+    ] = None,
+    rep: Annotated[str | None, typer.Option(help="With --top: only this rep's clips.", show_default=False)] = None,
+    top: Annotated[
+        int | None, typer.Option(help="Export the best N clips of --skill / --rep instead of ids.", show_default=False)
+    ] = None,
+) -> None:
+    """Cut clips' audio into a folder, with subtitles (clip-relative times, speaker labels) and manifest.json.
+
+    Example: clipfinder export 12 15 --out monday/ --format mp3
+
+    Example: clipfinder export --skill next-steps --rep alice --top 3 --out monday/
+    """
+    from clipfinder.read.export import export_clips
+    from clipfinder.read.search import search as run_search
+
+    with open_existing(db) as index:
+        ids = list(clip_ids or [])
+        if top is not None:
+            if ids:
+                raise ClipfinderError("give clip ids or --top, not both")
+            ids = [h.clip_id for h in run_search(index, skill=skill, rep=rep, limit=top)]
+            if not ids:
+                raise ClipfinderError("no clips match those filters; nothing exported")
+        elif skill or rep:
+            raise ClipfinderError("--skill and --rep choose clips only with --top N")
+        done = export_clips(index, ids, out, fmt=fmt, subtitles=subtitles)
+    for e in done:
+        extra = f" + {e.subtitles.name}" if e.subtitles else ""
+        typer.echo(f"clip {e.clip.clip_id} ({e.clip.skill}, {e.clip.rep}): {e.audio}{extra}")
+    typer.echo(f"{len(done)} clip(s) exported; manifest: {out / 'manifest.json'}")
+
+
+@app.command()
+def missed(
+    call: Annotated[str, typer.Argument(metavar="CALL", help="Call id or the recording's path.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The rubric's expected skills not detected on a call, and when the prospect last spoke.
+
+    Each is "not detected" with how clearly the words were heard (the model's mean word
+    probability), or "cannot judge" when the transcript is too garbled to tell.
+
+    Example: clipfinder missed 3
+    """
+    from clipfinder.cli.views import missed_text
+    from clipfinder.read.missed import missed_skills
+
+    with open_existing(db) as index:
+        report = missed_skills(index, call)
+    typer.echo(json.dumps(report.to_json(), indent=2) if as_json else missed_text(report))

@@ -1,0 +1,184 @@
+"""The commands of the weekly 1-on-1 loop: focus, commit, score, followup, prep, trend."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from clipfinder.cli.app import (
+    DbOption,
+    JsonOption,
+    app,
+    open_existing,
+)
+
+RepRequired = Annotated[str, typer.Option("--rep", help="The rep (as in the call metadata).", show_default=False)]
+SkillOption = Annotated[
+    str | None,
+    typer.Option(help="Skill id (see `clipfinder skills`). Default: the rep's focus skill.", show_default=False),
+]
+DateOption = Annotated[
+    str | None, typer.Option("--date", help="When (YYYY-MM-DD or YYYY-MM-DDTHH:MM). Default: now.", show_default=False)
+]
+
+
+@app.command()
+def focus(
+    rep: RepRequired,
+    db: DbOption = None,
+    skill: Annotated[
+        str | None,
+        typer.Option(help="Put this skill in focus. Without it: show the focus history.", show_default=False),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="In focus from this date (YYYY-MM-DD). Default: now.", show_default=False)
+    ] = None,
+) -> None:
+    """Set or show the skill in focus for a rep (one skill at a time; history kept).
+
+    Example: clipfinder focus --rep alice --skill discovery --since 2026-11-02
+    """
+    from clipfinder.coaching.loop import focus_history, rotation_advice, set_focus
+
+    with open_existing(db) as index:
+        if skill is not None:
+            chosen = set_focus(index, rep, skill, since)
+            typer.echo(f"{chosen.rep}: {chosen.skill} in focus since {chosen.since}")
+            return
+        history = focus_history(index, rep)
+        if not history:
+            typer.echo(f"No skill in focus for {rep} yet: clipfinder focus --rep {rep} --skill ID")
+            return
+        for f in history:
+            typer.echo(f"{f.since}  {f.skill}")
+        typer.echo(rotation_advice(index, rep).advice)
+
+
+@app.command()
+def commit(
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="What the rep will do, on which call.")],
+    rep: RepRequired,
+    db: DbOption = None,
+    skill: SkillOption = None,
+    when: DateOption = None,
+) -> None:
+    """Record the commitment written at the end of a 1-on-1 (checked by `followup`).
+
+    Example: clipfinder commit --rep alice "Ask two open discovery questions on the Globex call"
+    """
+    from clipfinder.coaching.loop import FOLLOW_THROUGH, add_commitment, parse_moment
+
+    with open_existing(db) as index:
+        made = add_commitment(index, rep, text, skill, when)
+    due = parse_moment(made.date).at + FOLLOW_THROUGH
+    typer.echo(f"commitment {made.id} for {made.rep} ({made.skill}), {made.date}; apply by {due:%Y-%m-%d %H:%M}")
+
+
+@app.command()
+def score(
+    value: Annotated[str, typer.Argument(metavar="N", help="Confidence in the skill, 1-5.")],
+    rep: RepRequired,
+    db: DbOption = None,
+    skill: SkillOption = None,
+    when: DateOption = None,
+) -> None:
+    """Record the rep's Friday self-score (1-5) on the coached skill.
+
+    Example: clipfinder score --rep alice 4
+    """
+    from clipfinder.coaching.loop import add_score
+    from clipfinder.errors import BadInput
+
+    try:
+        number = int(value.strip())
+    except ValueError:
+        raise BadInput(f"a self-score is a whole number from 1 to 5 (got {value!r})") from None
+    with open_existing(db) as index:
+        saved = add_score(index, rep, number, skill, when)
+    typer.echo(f"{saved.rep}: {saved.skill} self-score {saved.score}/5 on {saved.date}")
+
+
+@app.command()
+def followup(
+    db: DbOption = None,
+    rep: Annotated[str | None, typer.Option(help="Only this rep.", show_default=False)] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="Judge open windows as of this time. Default: now.", show_default=False)
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Did each commitment show up on a call within 72 hours? Calls since, with clip ids.
+
+    met is yes when the skill was detected on a call within 72 hours of the commitment, no when
+    calls came and it did not, and "no call yet" while none has come.
+
+    Example: clipfinder followup --rep alice --json
+    """
+    from clipfinder.cli.views import followup_text
+    from clipfinder.coaching.loop import followup as run_followup
+    from clipfinder.coaching.loop import parse_moment
+
+    with open_existing(db) as index:
+        items = run_followup(index, rep, parse_moment(as_of, "--as-of"))
+    typer.echo(json.dumps([i.to_json() for i in items], indent=2) if as_json else followup_text(items))
+
+
+@app.command()
+def prep(
+    rep: RepRequired,
+    db: DbOption = None,
+    when: Annotated[
+        str | None, typer.Option("--date", help="The session's date. Default: now.", show_default=False)
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write to this file (and, for md, the clip audio beside it).", show_default=False),
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="md or html. Default: from --out's suffix, else md.", show_default=False),
+    ] = None,
+) -> None:
+    """The manager's prep for the weekly 1-on-1: focus, last commitment, the clip, metrics, agenda.
+
+    The HTML page is one file with the clip audio and the trend chart inside it.
+
+    Example: clipfinder prep --rep alice --out alice-prep.html
+    """
+    from clipfinder.coaching.prep import build_prep
+    from clipfinder.coaching.render import render_prep
+
+    chosen = fmt or (out.suffix.lstrip(".").lower() if out is not None and out.suffix else "md")
+    if chosen == "htm":
+        chosen = "html"
+    with open_existing(db) as index:
+        built = build_prep(index, rep, when)
+        text = render_prep(built, chosen, out.parent if out is not None and chosen == "md" else None)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {out} ({len(text.encode()) // 1024} KB)")
+
+
+@app.command()
+def trend(
+    rep: RepRequired,
+    db: DbOption = None,
+    skill: SkillOption = None,
+    weeks: Annotated[int, typer.Option(help="How many weeks, up to this one.")] = 8,
+    as_json: JsonOption = False,
+) -> None:
+    """Weekly talk ratio, the skill's share of calls, and self-scores: the numbers behind prep's chart.
+
+    Example: clipfinder trend --rep alice --skill discovery --json
+    """
+    from clipfinder.cli.views import trend_table
+    from clipfinder.coaching.trend import trend as run_trend
+
+    with open_existing(db) as index:
+        rows = run_trend(index, rep, skill, weeks)
+    typer.echo(json.dumps([r.to_json() for r in rows], indent=2) if as_json else trend_table(rows))

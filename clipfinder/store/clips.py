@@ -1,0 +1,123 @@
+"""Clip rows: writing a call's clips and matches, clip ids that are never reused, and the
+term list behind search's typo fallback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import sqlite_utils
+
+from clipfinder.records import Clip, Match
+from clipfinder.store.settings import get_setting, put_setting
+
+if TYPE_CHECKING:
+    from clipfinder.store.index import Index
+
+
+def replace_clips(index: Index, clips_by_call: Mapping[int, Sequence[Clip]]) -> None:
+    """Swap the clips of these calls for new ones in one transaction (all or nothing).
+
+    A new clip of the same skill starting at the same tenth of a second as an old one keeps
+    the old clip's id, so ids people noted survive a rematch with an unchanged rubric.
+    """
+    db = index._db
+    with db.atomic():
+        for call_id, clips in clips_by_call.items():
+            write_clips(db, call_id, clips)
+        clips_changed(db)
+
+
+def write_clips(db: sqlite_utils.Database, call_id: int, clips: Sequence[Clip]) -> None:
+    """Put `clips` (with their matches) in place of the call's old ones, keeping old clip ids."""
+    old = {
+        (skill, round(start, 1)): clip_id
+        for clip_id, skill, start in db.execute("select id, skill, start_s from clips where call_id = ?", [call_id])
+    }
+    db.execute("delete from matches where call_id = ?", [call_id])
+    db.execute("delete from clips where call_id = ?", [call_id])
+    if not clips:
+        return
+    ids = [old.pop((clip.skill, round(clip.start_s, 1)), None) for clip in clips]
+    fresh = _new_clip_ids(db, sum(1 for i in ids if i is None))
+    ids = [i if i is not None else next(fresh) for i in ids]
+    pairs = list(zip(ids, clips))
+    db.conn.executemany(
+        "insert into clips (id, call_id, skill, start_s, end_s, score, rank, phrase, speaker, match_start_s, "
+        "match_end_s, matches, text, confidence) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [_clip_row(clip_id, call_id, clip) for clip_id, clip in pairs],
+    )
+    db.conn.executemany(
+        "insert into matches (call_id, clip_id, skill, phrase, score, speaker, start_s, end_s, word_start, "
+        "word_end, sentence, in_question, kind, confidence) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [_match_row(clip_id, call_id, m) for clip_id, clip in pairs for m in clip.matches],
+    )
+
+
+def _clip_row(clip_id: int, call_id: int, clip: Clip) -> tuple[object, ...]:
+    return (
+        clip_id,
+        call_id,
+        clip.skill,
+        clip.start_s,
+        clip.end_s,
+        clip.score,
+        clip.rank,
+        clip.best.phrase,
+        clip.best.speaker,
+        min(m.start_s for m in clip.matches),
+        max(m.end_s for m in clip.matches),
+        len(clip.matches),
+        clip.text,
+        clip.confidence,
+    )
+
+
+def _match_row(clip_id: int, call_id: int, m: Match) -> tuple[object, ...]:
+    return (
+        call_id,
+        clip_id,
+        m.skill,
+        m.phrase,
+        m.score,
+        m.speaker,
+        m.start_s,
+        m.end_s,
+        m.word_start,
+        m.word_end,
+        m.sentence,
+        int(m.in_question),
+        m.kind,
+        m.confidence,
+    )
+
+
+def clips_changed(db: sqlite_utils.Database) -> None:
+    """Note that clips changed, so the cached search terms are read again."""
+    put_setting(db, "clips_version", str(int(get_setting(db, "clips_version") or 0) + 1))
+
+
+def clip_terms(index: Index) -> list[str]:
+    """Every term of the clips' full-text index (stemmed), for the typo fallback of search.
+
+    Reading them from FTS5 scans the whole index, so they are kept in `clip_terms` and read
+    again only after clips changed.
+    """
+    db = index._db
+    version = get_setting(db, "clips_version") or "0"
+    if get_setting(db, "clip_terms_version") != version:
+        with db.atomic():
+            db.execute("delete from clip_terms")
+            db.execute("insert into clip_terms (term) select term from clips_fts_vocab")
+            put_setting(db, "clip_terms_version", version)
+    return [r[0] for r in db.execute("select term from clip_terms")]
+
+
+def _new_clip_ids(db: sqlite_utils.Database, count: int) -> Iterator[int]:
+    """`count` clip ids never handed out before, even to a clip that is gone since."""
+    if count == 0:
+        return iter(())
+    row = db.execute("select max(id) from clips").fetchone()
+    first = max(int(row[0] or 0), int(get_setting(db, "last_clip_id") or 0)) + 1
+    put_setting(db, "last_clip_id", str(first + count - 1))
+    return iter(range(first, first + count))

@@ -1,0 +1,114 @@
+"""Opening the index file, and the one place where sqlite3 errors become clipfinder errors.
+
+Every statement the store runs goes through `_Connection` (and its cursors), so a locked,
+read-only, full or damaged database reaches the user as a sentence saying what to do, never as
+a traceback, whichever command hit it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from clipfinder.errors import IndexBroken, IndexBusy, IndexProblem, IndexUnwritable
+
+# How long a statement waits for another process's write lock before giving up (seconds).
+BUSY_TIMEOUT_S = 30.0
+
+
+def storage_error(exc: sqlite3.Error, path: Path | str) -> IndexProblem:
+    """What a sqlite3 error means for the user of the index at `path`."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return IndexBusy(
+            f"the index {path} is busy: another clipfinder command is writing to it; "
+            "run this again when that one has finished"
+        )
+    if "readonly" in text or "read-only" in text:
+        return IndexUnwritable(
+            f"cannot write to the index {path}: the file or its folder is read-only; "
+            "use a writable copy (--db) or fix the permissions"
+        )
+    if "full" in text:
+        return IndexUnwritable(
+            f"the disk holding the index {path} is full; nothing of the unfinished step was kept. "
+            "Free some space and run the command again"
+        )
+    if "not a database" in text or "malformed" in text or "no such table" in text:
+        return IndexBroken(
+            f"{path} is not a clipfinder index, or it is damaged ({exc}); "
+            "point --db at another file, or move this one away and ingest again"
+        )
+    if "unable to open" in text:
+        return IndexUnwritable(f"cannot open the index {path} ({exc}); check that its folder exists and is writable")
+    return IndexProblem(f"the index {path} could not be read or written: {exc}")
+
+
+class _Cursor(sqlite3.Cursor):
+    """Rows are read lazily, so reading them can fail too (a damaged page, a vanished file)."""
+
+    path: Path | str = ""
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+            raise storage_error(exc, self.path) from exc
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return super().fetchall()
+        except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+            raise storage_error(exc, self.path) from exc
+
+    def __next__(self) -> Any:
+        try:
+            return super().__next__()
+        except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+            raise storage_error(exc, self.path) from exc
+
+
+class _Connection(sqlite3.Connection):
+    path: Path | str = ""
+
+    def cursor(self, factory: Any = _Cursor) -> Any:
+        cursor = super().cursor(factory)
+        cursor.path = self.path
+        return cursor
+
+    def execute(self, *args: Any) -> Any:
+        try:
+            return super().execute(*args)
+        except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+            raise storage_error(exc, self.path) from exc
+
+    def executemany(self, *args: Any) -> Any:
+        try:
+            return super().executemany(*args)
+        except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+            raise storage_error(exc, self.path) from exc
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+            raise storage_error(exc, self.path) from exc
+
+
+def connect(path: Path, readonly: bool = False) -> sqlite_utils.Database:
+    """The database at `path` (created if missing, unless `readonly`) with translated errors."""
+    try:
+        if readonly:
+            conn = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, factory=_Connection, timeout=BUSY_TIMEOUT_S
+            )
+        else:
+            conn = sqlite3.connect(str(path), factory=_Connection, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error as exc:
+        raise storage_error(exc, path) from exc
+    assert isinstance(conn, _Connection)
+    conn.path = path
+    return sqlite_utils.Database(conn)

@@ -1,0 +1,193 @@
+"""Reading the index for the read and coaching layers: clips as search hits, the numbers of a
+rep's calls, and what a call or commitment needs. Each query returns records, never rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from clipfinder.errors import NotFound
+from clipfinder.records import BY_CHANNEL, REP, UNKNOWN, Attribution, ClipHit, RepCall
+from clipfinder.text import parse_moment
+
+if TYPE_CHECKING:
+    from clipfinder.store.index import Index
+
+# A call that was not found to be in another language than its rubric's (Call.off_language);
+# only such calls are matched against the rubric.
+IN_RUBRIC_LANGUAGE = "(language_probability is null or language = coalesce(expected_language, language))"
+
+_HIT_COLUMNS = (
+    "cl.id, cl.call_id, ca.path, ca.rep, ca.account, ca.date, cl.skill, cl.phrase, cl.score, cl.rank, cl.speaker, "
+    "cl.start_s, cl.end_s, cl.match_start_s, cl.match_end_s, cl.matches, cl.text, "
+    "coalesce(ca.attribution, 'channels'), ca.attribution_confidence, coalesce(cl.confidence, cl.score / 100.0), "
+    "coalesce((select m.kind from matches m where m.clip_id = cl.id "
+    "order by m.confidence desc, m.score desc limit 1), 'fuzzy'), "
+    "ca.separability"
+)
+
+
+def find_clips(
+    index: Index,
+    *,
+    skill: str | None = None,
+    rep: str | None = None,
+    account: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    fts: str | None = None,
+    limit: int = 20,
+) -> list[ClipHit]:
+    """Clips passing every filter, best-ranked first. `since`/`until` are ISO days, compared with
+    the call's day; `fts` is an FTS5 query over the clip text; rep and account ignore case."""
+    where: list[str] = []
+    args: list[Any] = []
+    if fts is not None:
+        where.append("cl.id in (select rowid from clips_fts where clips_fts match ?)")
+        args.append(fts)
+    for column, value in (("cl.skill = ?", skill), ("lower(ca.rep) = lower(?)", rep)):
+        if value is not None:
+            where.append(column)
+            args.append(value)
+    if account is not None:
+        where.append("lower(ca.account) = lower(?)")
+        args.append(account)
+    for op, day in ((">=", since), ("<=", until)):
+        if day is not None:
+            where.append(f"substr(ca.date, 1, 10) {op} ?")
+            args.append(day)
+    sql = f"select {_HIT_COLUMNS} from clips cl join calls ca on ca.id = cl.call_id"
+    if where:
+        sql += " where " + " and ".join(where)
+    sql += " order by cl.rank desc, ca.date desc, cl.id limit ?"
+    return [ClipHit(*row) for row in index._db.execute(sql, [*args, limit])]
+
+
+def get_clip(index: Index, clip_id: int) -> ClipHit:
+    row = index._db.execute(
+        f"select {_HIT_COLUMNS} from clips cl join calls ca on ca.id = cl.call_id where cl.id = ?", [clip_id]
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"no clip {clip_id}; `clipfinder search` lists clip ids")
+    return ClipHit(*row)
+
+
+def clip_counts(index: Index) -> dict[str, int]:
+    """How many clips each skill has (skills no longer in the rubric included)."""
+    return dict(index._db.execute("select skill, count(*) from clips group by skill order by skill").fetchall())
+
+
+def call_skills(index: Index, call_id: int) -> set[str]:
+    """The skills with a clip on a call."""
+    return {r[0] for r in index._db.execute("select distinct skill from clips where call_id = ?", [call_id])}
+
+
+def skill_clip_ids(index: Index, call_id: int, skill: str) -> list[int]:
+    """A call's clips of one skill, best-ranked first."""
+    rows = index._db.execute(
+        "select id from clips where call_id = ? and skill = ? order by rank desc", [call_id, skill]
+    )
+    return [r[0] for r in rows]
+
+
+def last_word_end(index: Index, call_id: int, speaker: str) -> float | None:
+    """When a speaker's last word on a call ends (None if they said nothing)."""
+    row = index._db.execute("select max(end_s) from words where call_id = ? and speaker = ?", [call_id, speaker])
+    return row.fetchone()[0]
+
+
+def clarity(index: Index, call_id: int, speaker: str | None = None) -> float | None:
+    """Mean probability the model gave the call's words (one speaker's, if given); None if none.
+
+    On a call whose speakers are unknown (mono, not diarized) a speaker's clarity is everyone's.
+    """
+    sql = "select avg(probability) from words where call_id = ?"
+    args: list[Any] = [call_id]
+    if speaker is not None:
+        sql += " and speaker in (?, ?)"
+        args += [speaker, UNKNOWN]
+    value = index._db.execute(sql, args).fetchone()[0]
+    return None if value is None else round(float(value), 3)
+
+
+def rep_clarity(index: Index, rep: str) -> dict[int, float]:
+    """`clarity(call, REP)` of every call of `rep` that has rep words, in one query."""
+    rows = index._db.execute(
+        "select w.call_id, round(avg(w.probability), 3) from words w join calls c on c.id = w.call_id "
+        "where c.rep = ? and w.speaker in (?, ?) group by w.call_id",
+        [rep, REP, UNKNOWN],
+    )
+    return dict(rows.fetchall())
+
+
+def rep_calls(index: Index, rep: str) -> list[RepCall]:
+    """The rep's calls, oldest first, with talk numbers, skills heard and how clearly."""
+    heard: dict[int, set[str]] = {}
+    for call_id, skill in index._db.execute(
+        "select distinct cl.call_id, cl.skill from clips cl join calls c on c.id = cl.call_id where c.rep = ?", [rep]
+    ):
+        heard.setdefault(call_id, set()).add(skill)
+    clear = rep_clarity(index, rep)
+    rows = index._db.execute(
+        "select c.id, c.date, c.account, m.talk_ratio, m.rep_questions, m.rep_monologue_s, m.patience_s, "
+        f"c.attribution, c.attribution_confidence, c.separability, {IN_RUBRIC_LANGUAGE} "
+        "from calls c join metrics m on m.call_id = c.id where c.rep = ? order by c.date, c.id",
+        [rep],
+    )
+    return [
+        RepCall(
+            call_id=call_id,
+            date=when,
+            day=parse_moment(when, "call date").day,
+            account=account,
+            talk_ratio=ratio,
+            rep_questions=questions,
+            rep_monologue_s=monologue,
+            patience_s=patience,
+            skills=frozenset(heard.get(call_id, ())),
+            clarity=clear.get(call_id),
+            in_rubric_language=bool(in_language),
+            speakers_uncertain=Attribution(method or BY_CHANNEL, confidence, separability=apart).uncertain,
+        )
+        for (
+            call_id,
+            when,
+            account,
+            ratio,
+            questions,
+            monologue,
+            patience,
+            method,
+            confidence,
+            apart,
+            in_language,
+        ) in rows
+    ]
+
+
+def calls_to_match(index: Index, call_ids: Sequence[int] | None = None) -> list[tuple[int, float]]:
+    """(id, duration) of the calls to match against the rubric (all, or these), in id order;
+    calls found to be in another language are left out."""
+    sql, args = f"select id, duration_s from calls where {IN_RUBRIC_LANGUAGE}", []
+    if call_ids is not None:
+        sql += f" and id in ({', '.join('?' * len(call_ids))})"
+        args = list(call_ids)
+    return [(i, d) for i, d in index._db.execute(sql + " order by id", args)]
+
+
+def diarized_calls(index: Index) -> list[tuple[int, str, float, Attribution]]:
+    """(id, rep, duration, attribution) of every mono call whose voices were told apart."""
+    rows = index._db.execute(
+        "select id, rep, duration_s, attribution, attribution_confidence, voices, rep_voice, separability "
+        "from calls where voices is not null and voices > 0 order by id"
+    )
+    return [
+        (call_id, rep, duration, Attribution(method, confidence, voices, rep_voice, apart))
+        for call_id, rep, duration, method, confidence, voices, rep_voice, apart in rows
+    ]
+
+
+def rep_call_days(index: Index, rep: str) -> list[tuple[int, str, bool]]:
+    """(id, date, in the rubric's language) of a rep's calls, oldest first (for the follow-up)."""
+    rows = index._db.execute(f"select id, date, {IN_RUBRIC_LANGUAGE} from calls where rep = ? order by date, id", [rep])
+    return [(call_id, when, bool(ok)) for call_id, when, ok in rows]

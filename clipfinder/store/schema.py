@@ -1,0 +1,228 @@
+"""The index's schema: numbered migrations, recorded in `clipfinder_migrations`.
+
+A database made by any earlier release opens in a later one: each migration runs once, in its
+own transaction, in number order. Append only: never edit or reorder a released migration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+from clipfinder.text import now_utc
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    # Long on purpose: the first release's whole schema, one block per table, kept as released.
+    db.table("calls").create(
+        {
+            "id": int,
+            "sha256": str,
+            "path": str,
+            "rep": str,
+            "account": str,
+            "date": str,
+            "title": str,
+            "duration_s": float,
+            "layout": str,
+            "channels": str,
+            "model": str,
+            "language": str,
+            "meta_source": str,
+            "ingested_at": str,
+        },
+        pk="id",
+    )
+    db.table("calls").create_index(["sha256"], unique=True)
+    db.table("calls").create_index(["rep", "date"])
+    db.table("segments").create(
+        {
+            "id": int,
+            "call_id": int,
+            "idx": int,
+            "start_s": float,
+            "end_s": float,
+            "speaker": str,
+            "channel": int,
+            "text": str,
+        },
+        pk="id",
+        foreign_keys=[("call_id", "calls", "id")],
+    )
+    db.table("segments").create_index(["call_id", "idx"])
+    db.table("segments").enable_fts(["text"], create_triggers=True, tokenize="porter")
+    db.table("words").create(
+        {
+            "id": int,
+            "call_id": int,
+            "segment_idx": int,
+            "idx": int,
+            "start_s": float,
+            "end_s": float,
+            "text": str,
+            "probability": float,
+            "speaker": str,
+            "timed": int,
+        },
+        pk="id",
+        foreign_keys=[("call_id", "calls", "id")],
+    )
+    db.table("words").create_index(["call_id", "idx"])
+    db.table("metrics").create(
+        {
+            "call_id": int,
+            "talk_ratio": float,
+            "rep_talk_s": float,
+            "prospect_talk_s": float,
+            "unknown_talk_s": float,
+            "rep_monologue_s": float,
+            "prospect_monologue_s": float,
+            "rep_questions": int,
+            "prospect_questions": int,
+            "unknown_questions": int,
+            "speaker_switches": int,
+            "interactivity": float,
+            "patience_s": float,
+        },
+        pk="call_id",
+        foreign_keys=[("call_id", "calls", "id")],
+    )
+    db.table("failures").create({"id": int, "path": str, "sha256": str, "error": str, "failed_at": str}, pk="id")
+    db.table("failures").create_index(["path"], unique=True)
+
+
+def _m002_clips(db: sqlite_utils.Database) -> None:
+    db.table("settings").create({"key": str, "value": str}, pk="key")
+    db.table("clips").create(
+        {
+            "id": int,
+            "call_id": int,
+            "skill": str,
+            "start_s": float,
+            "end_s": float,
+            "score": float,
+            "rank": float,
+            "phrase": str,
+            "speaker": str,
+            "match_start_s": float,
+            "match_end_s": float,
+            "matches": int,
+            "text": str,
+        },
+        pk="id",
+        foreign_keys=[("call_id", "calls", "id")],
+    )
+    db.table("clips").create_index(["skill", "rank"])
+    db.table("clips").create_index(["call_id"])
+    db.table("clips").enable_fts(["text"], create_triggers=True, tokenize="porter")
+    db.execute("create virtual table clips_fts_vocab using fts5vocab(clips_fts, 'row')")
+    db.table("clip_terms").create({"term": str}, pk="term")
+    db.table("matches").create(
+        {
+            "id": int,
+            "call_id": int,
+            "clip_id": int,
+            "skill": str,
+            "phrase": str,
+            "score": float,
+            "speaker": str,
+            "start_s": float,
+            "end_s": float,
+            "word_start": int,
+            "word_end": int,
+            "sentence": str,
+            "in_question": int,
+        },
+        pk="id",
+        foreign_keys=[("call_id", "calls", "id")],
+    )
+    db.table("matches").create_index(["call_id", "skill"])
+    db.table("matches").create_index(["clip_id"])
+
+
+def _m003_voices(db: sqlite_utils.Database) -> None:
+    db.table("calls").add_column("attribution", str)
+    db.table("calls").add_column("attribution_confidence", float)
+    db.table("calls").add_column("voices", int)
+    db.table("calls").add_column("rep_voice", int)
+    # calls indexed before diarization existed: stereo ones were attributed by channel
+    db.execute("update calls set attribution = case layout when 'stereo' then 'channels' else 'none' end")
+    db.table("words").add_column("voice", int)
+    db.table("call_voices").create(
+        {"call_id": int, "voice": int, "embedding": bytes, "seconds": float},
+        pk=("call_id", "voice"),
+        foreign_keys=[("call_id", "calls", "id")],
+    )
+    db.table("voice_speech").create(
+        {"call_id": int, "voice": int, "start_s": float, "end_s": float}, foreign_keys=[("call_id", "calls", "id")]
+    )
+    db.table("voice_speech").create_index(["call_id"])
+    db.table("voice_samples").create(
+        {"id": int, "rep": str, "embedding": bytes, "seconds": float, "source": str, "call_id": int, "added_at": str},
+        pk="id",
+    )
+    db.table("voice_samples").create_index(["rep"])
+    db.table("voice_samples").create_index(["call_id"])
+
+
+def _m004_coaching(db: sqlite_utils.Database) -> None:
+    db.table("focus").create({"id": int, "rep": str, "skill": str, "since": str, "set_at": str}, pk="id")
+    db.table("focus").create_index(["rep", "since"])
+    db.table("commitments").create(
+        {"id": int, "rep": str, "skill": str, "text": str, "date": str, "made_at": str}, pk="id"
+    )
+    db.table("commitments").create_index(["rep", "date"])
+    db.table("scores").create({"id": int, "rep": str, "skill": str, "score": int, "date": str, "made_at": str}, pk="id")
+    db.table("scores").create_index(["rep", "date"])
+
+
+def _m005_confidence(db: sqlite_utils.Database) -> None:
+    db.table("matches").add_column("kind", str)
+    db.table("matches").add_column("confidence", float)
+    db.table("clips").add_column("confidence", float)
+    db.table("calls").add_column("language_probability", float)
+    db.table("calls").add_column("expected_language", str)
+    db.table("calls").add_column("separability", float)
+    # Matches made before sound-alike matching were spelling matches; their confidence comes
+    # from the stored words as the matcher computes it now (Match.confidence), and clips are
+    # ranked by it as build_clips ranks them (rank = confidence x 100 x centrality).
+    db.execute("update matches set kind = case when score >= 100 then 'exact' else 'fuzzy' end")
+    db.execute(
+        "update matches set confidence = round(score / 100.0 * coalesce((select avg(w.probability) from words w "
+        "where w.call_id = matches.call_id and w.idx between matches.word_start and matches.word_end), 1), 3)"
+    )
+    db.execute("update clips set confidence = (select max(m.confidence) from matches m where m.clip_id = clips.id)")
+    db.execute("update clips set rank = round(rank * confidence * 100.0 / score, 2) where score > 0")
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
+    (1, "initial schema: calls, segments (+FTS), words, metrics, failures", _m001_initial),
+    (2, "skill clips: settings, clips (+FTS and vocabulary), matches", _m002_clips),
+    (3, "voices: call attribution, word voices, call voices, rep voice samples", _m003_voices),
+    (4, "coaching loop: focus history, commitments, self-scores", _m004_coaching),
+    (5, "match kind and confidence, clip confidence, call language check, voice separability", _m005_confidence),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def migrate(db: sqlite_utils.Database) -> list[int]:
+    """Apply the migrations this database lacks; returns the versions applied."""
+    table = db.table("clipfinder_migrations")
+    if not table.exists():
+        table.create({"version": int, "name": str, "applied_at": str}, pk="version")
+    done = {row["version"] for row in db.table("clipfinder_migrations").rows}
+    applied = []
+    for version, name, migration in MIGRATIONS:
+        if version in done:
+            continue
+        with db.atomic():
+            migration(db)
+            db.table("clipfinder_migrations").insert({"version": version, "name": name, "applied_at": now_utc()})
+        applied.append(version)
+    return applied
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    row = db.execute("select max(version) from clipfinder_migrations").fetchone()
+    return int(row[0] or 0)

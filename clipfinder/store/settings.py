@@ -1,0 +1,64 @@
+"""The index's settings: the rubric and clip length its clips were made with, and a few counters.
+
+The rubric's whole text is stored, so a later `ingest` without --rubric matches the same way and
+`rematch` can rebuild every clip from stored words.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import sqlite_utils
+
+from clipfinder.pipeline.clips import DEFAULT_CLIP_SECONDS
+from clipfinder.pipeline.rubric import Rubric, load_rubric, parse_rubric
+
+if TYPE_CHECKING:
+    from clipfinder.store.index import Index
+
+RUBRIC_TEXT = "rubric_text"
+RUBRIC_SOURCE = "rubric_source"
+CLIP_SECONDS = "clip_seconds"
+
+
+def get_setting(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.execute("select value from settings where key = ?", [key]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def put_setting(db: sqlite_utils.Database, key: str, value: str) -> None:
+    db.execute(
+        "insert into settings (key, value) values (?, ?) on conflict(key) do update set value = excluded.value",
+        [key, value],
+    )
+
+
+def stored_rubric(index: Index) -> Rubric:
+    """The rubric this index was last matched with (the default rubric for a new index)."""
+    text = get_setting(index._db, RUBRIC_TEXT)
+    if text is None:
+        return load_rubric(None)
+    return _parsed(text, get_setting(index._db, RUBRIC_SOURCE) or "stored rubric")
+
+
+@lru_cache(maxsize=4)
+def _parsed(text: str, source: str) -> Rubric:
+    return parse_rubric(text, source)
+
+
+def stored_clip_seconds(index: Index) -> float:
+    value = get_setting(index._db, CLIP_SECONDS)
+    return float(value) if value is not None else DEFAULT_CLIP_SECONDS
+
+
+def matched_with(index: Index, rubric: Rubric, clip_seconds: float) -> bool:
+    """True when the index's clips were made with exactly this rubric text and clip length."""
+    return get_setting(index._db, RUBRIC_TEXT) == rubric.text and stored_clip_seconds(index) == clip_seconds
+
+
+def save_matching(index: Index, rubric: Rubric, clip_seconds: float) -> None:
+    """Remember the rubric and clip length the clips were just made with (in the caller's transaction)."""
+    put_setting(index._db, RUBRIC_TEXT, rubric.text)
+    put_setting(index._db, RUBRIC_SOURCE, rubric.source)
+    put_setting(index._db, CLIP_SECONDS, repr(clip_seconds))

@@ -1,0 +1,84 @@
+"""Small helpers any layer may use: joining words, clock times, numbers as shown, dates, the clock.
+
+One date parser (`parse_iso`) serves metadata, user input and stored dates alike; everything
+clipfinder stamps itself (ingested_at, made_at...) is UTC from `now_utc`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+from clipfinder.errors import BadInput
+
+_NO_SPACE_BEFORE = re.compile(r" +(?=[-',.?!%])")
+
+
+def join_words(texts: Iterable[str]) -> str:
+    """Words back into text: a space between words, none before a piece like "-tech" or "'s"."""
+    return _NO_SPACE_BEFORE.sub("", " ".join(t.strip() for t in texts))
+
+
+def speaker_label(speaker: str) -> str:
+    return speaker.capitalize()
+
+
+def clock(seconds: float, sep: str = ".", hours: bool = True) -> str:
+    """01:02:03.456 (or with a comma for SRT); mm:ss when hours=False."""
+    millis = max(0, round(seconds * 1000))
+    h, rest = divmod(millis, 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    if not hours:
+        return f"{h * 60 + m:02d}:{s:02d}"
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def pct(value: float | None) -> str:
+    """A share as a whole percentage, n/a when unknown."""
+    return "n/a" if value is None else f"{value * 100:.0f}%"
+
+
+def num(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def now_utc() -> str:
+    """The time clipfinder stamps on what it stores: UTC, to the second, ISO 8601."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def parse_iso(text: str) -> tuple[datetime, bool]:
+    """(when, has_time) of 'YYYY-MM-DD' or an ISO date-time; ValueError for anything else."""
+    text = text.strip()
+    if len(text) == 10:
+        return datetime.combine(date.fromisoformat(text), datetime.min.time()), False
+    return datetime.fromisoformat(text.replace("Z", "+00:00")), True
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A point in time from user input or metadata. A date without a time covers its whole day."""
+
+    at: datetime
+    has_time: bool
+
+    @property
+    def day(self) -> date:
+        return self.at.date()
+
+    def iso(self) -> str:
+        return self.at.isoformat(timespec="minutes") if self.has_time else self.at.date().isoformat()
+
+
+def parse_moment(value: str | None, what: str = "--date") -> Moment:
+    """YYYY-MM-DD or an ISO date-time (wall-clock time: a zone is dropped); None is now."""
+    if value is None:
+        return Moment(datetime.now().replace(second=0, microsecond=0), True)
+    try:
+        at, has_time = parse_iso(value)
+    except ValueError:
+        raise BadInput(f"{what} must be a date like 2026-11-20 or 2026-11-20T15:30 (got {value!r})") from None
+    return Moment(at.replace(tzinfo=None), has_time)
