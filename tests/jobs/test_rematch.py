@@ -1,0 +1,90 @@
+"""Re-matching stored words: a new rubric replaces every clip at once, ids survive an unchanged
+rubric, and matching many calls in helper processes gives the same clips as one process."""
+
+import pytest
+
+from clipfinder import Index
+from clipfinder.errors import BadInput
+from clipfinder.jobs import rematch as rematching
+from clipfinder.jobs.rematch import choose, rematch
+from clipfinder.pipeline.rubric import parse_rubric
+from clipfinder.store import queries
+from clipfinder.store.settings import stored_clip_seconds, stored_rubric
+
+from ..conftest import add_call
+
+DISCOVERY = ("rep", "could you walk me through how your team handles onboarding today")
+PRICE = ("prospect", "honestly the price is a lot higher than we expected")
+ANSWER = ("rep", "i hear you, can we look at what the delay is costing you each month")
+ONBOARDING_ONLY = """
+[[skill]]
+id = "onboarding"
+speaker = "rep"
+phrases = ["handles onboarding"]
+"""
+
+
+@pytest.fixture
+def team(tmp_path):
+    path = tmp_path / "team.db"
+    with Index(path) as index:
+        for day in range(1, 7):
+            add_call(index, [DISCOVERY, PRICE, ANSWER], date=f"2026-11-0{day}", name=f"call-{day}")
+        rematch(index, stored_rubric(index), 30.0)
+    return path
+
+
+def clips(index):
+    return sorted((h.call_id, h.skill, h.start_s, h.clip_id) for h in queries.find_clips(index, limit=1000))
+
+
+def test_a_new_rubric_replaces_every_clip_and_is_remembered(team):
+    with Index(team) as index:
+        assert {skill for _, skill, _, _ in clips(index)} >= {"discovery"}
+        report = rematch(index, parse_rubric(ONBOARDING_ONLY, "team.toml"), 20.0)
+        assert (report.calls, report.clips, report.rubric) == (6, 6, "team.toml")
+        assert {skill for _, skill, _, _ in clips(index)} == {"onboarding"}
+        assert stored_rubric(index).source == "team.toml" and stored_clip_seconds(index) == 20.0
+        assert all(round(h.end_s - h.start_s, 1) <= 20.0 for h in queries.find_clips(index, limit=100))
+
+
+def test_clip_ids_survive_a_rematch_with_the_same_rubric(team):
+    with Index(team) as index:
+        before = clips(index)
+        rematch(index, stored_rubric(index), 30.0)
+        assert clips(index) == before
+
+
+def test_choose_keeps_the_index_settings_and_checks_new_ones(team, tmp_path):
+    with Index(team) as index:
+        rubric, seconds = choose(index, None, None)
+        assert (rubric.text, seconds) == (stored_rubric(index).text, 30.0)
+        with pytest.raises(BadInput, match="--clip-seconds must be between 5 and 600"):
+            choose(index, None, 2)
+        broken = tmp_path / "broken.toml"
+        broken.write_text("[[skill]]\nid = 'x'\n")
+        with pytest.raises(BadInput):
+            choose(index, broken, None)
+        assert stored_rubric(index).text == rubric.text  # a bad rubric changed nothing
+
+
+def test_helper_processes_match_exactly_as_one_process_does(team, monkeypatch):
+    with Index(team) as index:
+        rematch(index, parse_rubric(ONBOARDING_ONLY, "team.toml"), 30.0)
+        alone = clips(index)
+        rematch(index, stored_rubric(index), 30.0)
+        # six calls in batches of two: three batches for two helper processes
+        monkeypatch.setattr(rematching, "PARALLEL_FROM", 2)
+        monkeypatch.setattr(rematching, "BATCH_CALLS", 2)
+        monkeypatch.setattr(rematching.os, "cpu_count", lambda: 2)  # also on a one-core machine
+        pools = []
+        real_pool = rematching.ProcessPoolExecutor
+
+        def counted_pool(*args, **kwargs):
+            pools.append(kwargs.get("max_workers"))
+            return real_pool(*args, **kwargs)
+
+        monkeypatch.setattr(rematching, "ProcessPoolExecutor", counted_pool)
+        rematch(index, parse_rubric(ONBOARDING_ONLY, "team.toml"), 30.0)
+        assert pools == [2]
+        assert [c[:3] for c in clips(index)] == [c[:3] for c in alone]
