@@ -1,7 +1,8 @@
 """Every error clipfinder raises on purpose, worded for the manager who has to act on it.
 
 The CLI turns a `ClipfinderError` into `Error: <message>` and exit code 1 in one place
-(`cli.main`); anything else reaching the user is a bug.
+(`cli/app.py`, `_Commands.invoke`); sqlite3 errors become the Index* errors below in one place too
+(`store/connection.py`). Anything else reaching the user is a bug.
 """
 
 from __future__ import annotations

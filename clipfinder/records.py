@@ -139,7 +139,7 @@ class Transcript:
     model: str
     language: str  # the language detected (or the one asked for, when nothing was checked)
     attribution: Attribution = Attribution()
-    # probability of `language` when it was detected (None: not checked, see whisper_model.py)
+    # probability of `language` when it was detected (None: not checked, see pipeline/whisper_model.py)
     language_probability: float | None = None
     # the language the rubric is written in (and the model was asked for): a call found to be in
     # another one is indexed and flagged, and not matched against the rubric
@@ -314,7 +314,7 @@ class RepCall:
     rep_monologue_s: float | None
     patience_s: float | None
     skills: frozenset[str]  # skills with a clip on the call
-    clarity: float | None  # of the rep's words (clarity.py)
+    clarity: float | None  # of the rep's words (pipeline/clarity.py)
     in_rubric_language: bool
     speakers_uncertain: bool
 

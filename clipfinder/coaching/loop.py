@@ -242,7 +242,7 @@ def followup(index: Index, rep: str | None = None, now: Moment | None = None) ->
 
     `met` is True when the skill was detected (a clip of it) on a call within 72 hours of the
     commitment, False when calls came and it was not detected on them, None while no call has
-    come or when every call in the window was too garbled to judge (clarity.py). `verdict` says
+    come or when every call in the window was too garbled to judge (pipeline/clarity.py). `verdict` says
     which, in words. A call's time is its recording date; a date without a time counts as its
     whole day.
     """

@@ -1,4 +1,4 @@
-"""The manager's prep for a weekly 1-on-1, gathered from the index (rendering is prep_render.py).
+"""The manager's prep for a weekly 1-on-1, gathered from the index (rendering is render.py).
 
 The session it prepares (docs/coaching.md): 30 minutes; 10 on two deals, 15 on one skill with one
 30-second clip from a real call, 5 on career; it opens with a specific positive moment and a

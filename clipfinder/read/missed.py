@@ -1,7 +1,7 @@
 """The missed-skill view: expected skills not detected on a call, and how far that can be trusted.
 
 A skill not found on a clearly heard call was most likely not said; on an uncertain or garbled
-transcript the report says so instead of accusing the rep (clarity.py).
+transcript the report says so instead of accusing the rep (pipeline/clarity.py).
 """
 
 from __future__ import annotations
