@@ -298,7 +298,7 @@ def bench_export() -> None:
 
 
 def bench_diarize(minutes: float = 10.0) -> None:
-    from clipfinder.pipeline import diarize
+    from clipfinder.pipeline import diarize, encoder
     from clipfinder.pipeline.recording import channel_voice
     from clipfinder.pipeline.transcribe import transcribe_channel
     from clipfinder.pipeline.whisper_model import load_model, resolve_model
@@ -316,8 +316,8 @@ def bench_diarize(minutes: float = 10.0) -> None:
     print(f"\n## diarize: one mono call of {len(mono) / SAMPLE_RATE / 60:.1f} min, tiled from alice's fixture calls")
     model = load_model(resolve_model(None), os.cpu_count() or 1)
     started = time.perf_counter()
-    diarize.load_encoder()
-    diarize.mel_frames(mono[:SAMPLE_RATE])
+    encoder.load_encoder()
+    encoder.mel_frames(mono[:SAMPLE_RATE])
     print(f"encoder + feature code load (once per process): {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
     segments = transcribe_channel(model, mono, "unknown", None)

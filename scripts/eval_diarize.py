@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 AUDIO = ROOT.parent / "shared" / "audio"
 
-from clipfinder.pipeline import diarize  # noqa: E402
+from clipfinder.pipeline import clustering, diarize, encoder  # noqa: E402
 from clipfinder.pipeline.audio import decode  # noqa: E402
 from clipfinder.pipeline.metrics import compute_metrics  # noqa: E402
 from clipfinder.pipeline.recording import attribute_mono  # noqa: E402
@@ -117,18 +117,18 @@ def baseline_labels(samples: np.ndarray, words: list[Word], speakers: int) -> li
     """Plain embedding + clustering: 1.6 s windows every 0.8 s over the same speech regions, the
     same encoder, average-linkage clustering into `speakers` voices, and each word takes the voice
     of the window whose centre is nearest. No word-level scoring, no smoothing."""
-    mel = diarize.mel_frames(samples)
-    regions = diarize.speech_regions(words, diarize.DiarizeOptions().join_gap_s)
-    windows = diarize.speech_windows(regions, 0.8, len(mel))
-    embeddings = diarize.embed_windows(mel, windows)
-    labels = diarize.cluster(embeddings, diarize.DiarizeOptions(speakers=speakers))
-    centres = np.array([(a + b) / 2 * diarize.FRAME_S for a, b in windows])
+    mel = encoder.mel_frames(samples)
+    regions = diarize.speech_regions(words, clustering.DiarizeOptions().join_gap_s)
+    windows = encoder.speech_windows(regions, 0.8, len(mel))
+    embeddings = encoder.embed_windows(mel, windows)
+    labels = clustering.cluster(embeddings, clustering.DiarizeOptions(speakers=speakers))
+    centres = np.array([(a + b) / 2 * encoder.FRAME_S for a, b in windows])
     return [int(labels[int(np.argmin(np.abs(centres - (w.start + w.end) / 2)))]) for w in words]
 
 
 def voice_print(samples: np.ndarray, spans: list[tuple[float, float]]) -> VoiceSample:
-    embeddings, seconds = diarize.region_embeddings(samples, spans)
-    return VoiceSample.of(diarize.mean_voice(embeddings), seconds)
+    embeddings, seconds = encoder.region_embeddings(samples, spans)
+    return VoiceSample.of(encoder.mean_voice(embeddings), seconds)
 
 
 def cases() -> list[dict]:
@@ -206,8 +206,8 @@ def cases() -> list[dict]:
 def report_real() -> None:
     model = load_model(resolve_model(os.environ.get(MODEL_ENV)), 0)
     started = time.monotonic()
-    diarize.load_encoder()
-    diarize.mel_frames(np.zeros(16000, dtype=np.float32))
+    encoder.load_encoder()
+    encoder.mel_frames(np.zeros(16000, dtype=np.float32))
     print(f"(encoder and feature code loaded in {time.monotonic() - started:.1f} s, once per worker process)\n")
     print("## Diarization on real speech (DER: pyannote.metrics, 0.25 s collar each side, overlap scored)")
     print(
@@ -223,7 +223,7 @@ def report_real() -> None:
         transcript = Transcript("eval", "-", len(samples) / 16000, "mono", tuple(segments), "tiny.en", "en")
         voiceprint = voice_print(*case["print"][:2]) if case["print"] else None
         t0 = time.monotonic()
-        attributed = attribute_mono(transcript, samples, diarize.DiarizeOptions(), voiceprint)
+        attributed = attribute_mono(transcript, samples, clustering.DiarizeOptions(), voiceprint)
         diarize_s = time.monotonic() - t0
         words = attributed.words
         true_count = len({s for _, _, s in truth})
@@ -313,7 +313,7 @@ def report_fixtures() -> None:
         samples = channels[0] if len(channels) == 1 else ((channels[0] + channels[1]) / 2).astype(np.float32)
         segments = transcribe_channel(model, samples, "unknown", None)
         transcript = Transcript(str(path), "-", len(samples) / 16000, "mono", tuple(segments), "tiny.en", "en")
-        attributed = attribute_mono(transcript, samples, diarize.DiarizeOptions(), None)
+        attributed = attribute_mono(transcript, samples, clustering.DiarizeOptions(), None)
         words = attributed.words
         ok = sum(_true_role(truth["lines"], w) == w.speaker for w in words)
         speech = role_speech(attributed.speech, attributed.attribution.rep_voice)

@@ -9,7 +9,7 @@ from typing import Any
 from clipfinder.coaching.loop import FollowUp
 from clipfinder.coaching.trend import Week
 from clipfinder.jobs.ingest import FAILED, INDEXED, NOT_AUDIO, SKIPPED, IngestReport
-from clipfinder.pipeline.diarize import INSTALL_HINT
+from clipfinder.pipeline.encoder import INSTALL_HINT
 from clipfinder.pipeline.rubric import Rubric
 from clipfinder.pipeline.sounds import SOUND
 from clipfinder.pipeline.whisper_model import BASE_HINT

@@ -1,6 +1,6 @@
 """Enrolling a rep's voice from recordings, so mono calls know which voice is the rep.
 
-A voiceprint is the speech-weighted mean of a rep's voice samples (`diarize.voiceprint`): one per
+A voiceprint is the speech-weighted mean of a rep's voice samples (`encoder.voiceprint`): one per
 enrolled recording, plus one from the rep channel of each of their stereo calls (added at ingest).
 After enrolling, the rep's diarized mono calls are attributed again from their stored voices.
 """
@@ -15,8 +15,9 @@ import numpy as np
 
 from clipfinder.errors import BadAudio, BadInput
 from clipfinder.jobs.rematch import reattribute, rebuild_clips
-from clipfinder.pipeline import diarize
+from clipfinder.pipeline import clustering
 from clipfinder.pipeline.audio import decode
+from clipfinder.pipeline.encoder import load_encoder, mean_voice, region_embeddings, vad_regions
 from clipfinder.records import VoiceSample
 from clipfinder.store import voices
 from clipfinder.store.index import Index
@@ -50,18 +51,18 @@ def voice_of_recording(path: Path) -> tuple[VoiceSample, float]:
     """
     channels = decode(path)
     samples = channels[0] if len(channels) == 1 else np.mean(np.stack(channels), axis=0).astype(np.float32)
-    regions = diarize.vad_regions(samples)
-    embeddings, seconds = diarize.region_embeddings(samples, regions)
+    regions = vad_regions(samples)
+    embeddings, seconds = region_embeddings(samples, regions)
     if seconds < MIN_SPEECH_S:
         raise BadAudio(
             f"{path}: only {seconds:.1f} s of speech, too little to learn a voice; "
             "give at least 10 s of the rep talking"
         )
-    labels = diarize.cluster(embeddings, diarize.DiarizeOptions())
+    labels = clustering.cluster(embeddings, clustering.DiarizeOptions())
     main = labels == 0  # cluster() numbers voices by size
     share = float(main.mean())
     kept = float(seconds * share)
-    return VoiceSample.of(diarize.mean_voice(embeddings[main]), round(kept, 2)), share
+    return VoiceSample.of(mean_voice(embeddings[main]), round(kept, 2)), share
 
 
 def enroll(index: Index, rep: str, paths: Iterable[Path | str]) -> EnrollReport:
@@ -75,7 +76,7 @@ def enroll(index: Index, rep: str, paths: Iterable[Path | str]) -> EnrollReport:
     targets = [Path(p) for p in paths]
     if not targets:
         raise BadInput("enroll needs one or more recordings of the rep talking")
-    diarize.load_encoder()  # a missing extra is one clear error, before any decoding
+    load_encoder()  # a missing extra is one clear error, before any decoding
     learnt: list[tuple[Path, VoiceSample, float]] = []
     for path in targets:
         if not path.is_file():

@@ -24,7 +24,8 @@ from clipfinder.jobs.metadata import load_metadata, read_manifest
 from clipfinder.jobs.pool import stop_workers
 from clipfinder.jobs.rematch import reattribute, rebuild_clips, settle_rubric
 from clipfinder.pipeline.audio import AUDIO_EXTENSIONS, METADATA_EXTENSIONS, probe, sha256_file
-from clipfinder.pipeline.diarize import INSTALL_HINT, DiarizeOptions, voiceprint
+from clipfinder.pipeline.clustering import DiarizeOptions
+from clipfinder.pipeline.encoder import INSTALL_HINT, voiceprint
 from clipfinder.pipeline.recording import Job, JobResult, Settings, init_process, process
 from clipfinder.pipeline.transcribe import TranscribeOptions
 from clipfinder.pipeline.whisper_model import check_language, language_detector, resolve_model

@@ -21,7 +21,7 @@ from pathlib import Path
 from clipfinder.errors import BadInput
 from clipfinder.jobs.pool import stop_workers
 from clipfinder.pipeline.clips import build_clips
-from clipfinder.pipeline.diarize import voiceprint
+from clipfinder.pipeline.encoder import voiceprint
 from clipfinder.pipeline.matching import matcher_for
 from clipfinder.pipeline.metrics import compute_metrics
 from clipfinder.pipeline.rubric import Rubric, load_rubric

@@ -18,6 +18,8 @@ from clipfinder.pipeline import diarize
 from clipfinder.pipeline.audio import SAMPLE_RATE, decode
 from clipfinder.pipeline.clarity import CLEAR
 from clipfinder.pipeline.clips import build_clips
+from clipfinder.pipeline.clustering import DiarizeOptions
+from clipfinder.pipeline.encoder import available, mean_voice, region_embeddings
 from clipfinder.pipeline.matching import matcher_for
 from clipfinder.pipeline.metrics import compute_metrics
 from clipfinder.pipeline.rubric import Rubric
@@ -41,7 +43,7 @@ class Settings:
     rubric: Rubric
     clip_seconds: float
     cpu_threads: int = 0  # 0: CTranslate2 decides
-    diarize: diarize.DiarizeOptions = diarize.DiarizeOptions()
+    diarize: DiarizeOptions = DiarizeOptions()
     detector: ModelRef | None = None  # a multilingual model to check the spoken language with
 
 
@@ -129,7 +131,7 @@ def transcribe_recording(job: Job) -> Transcript:
     )
     if layout == "stereo" and not job.learn_rep_voice:
         return transcript
-    if not diarize.available():
+    if not available():
         if layout == "mono":
             return replace(transcript, attribution=Attribution(NOT_ATTRIBUTED))
         return transcript
@@ -166,7 +168,7 @@ def _sample(plans: list[ChannelPlan]) -> np.ndarray:
 
 
 def attribute_mono(
-    transcript: Transcript, samples: np.ndarray, options: diarize.DiarizeOptions, voiceprint: VoiceSample | None
+    transcript: Transcript, samples: np.ndarray, options: DiarizeOptions, voiceprint: VoiceSample | None
 ) -> Transcript:
     """Split a mono call's words among voices, pick the rep's voice, and label every word."""
     words = transcript.words
@@ -191,17 +193,17 @@ def channel_voice(samples: np.ndarray, words: list[Word], speaker: str) -> Voice
     """The voice on one stereo channel, from that channel's speech (feeds the rep's voiceprint)."""
     own = [w for w in words if w.speaker == speaker]
     regions = diarize.speech_regions(own, 0.3)
-    embeddings, seconds = diarize.region_embeddings(samples, regions)
+    embeddings, seconds = region_embeddings(samples, regions)
     if len(embeddings) == 0:
         return None
-    return VoiceSample.of(diarize.mean_voice(embeddings), round(seconds, 2))
+    return VoiceSample.of(mean_voice(embeddings), round(seconds, 2))
 
 
 def init_process(model: ModelRef, cpu_threads: int) -> None:
     """Pool initializer: load the model as the process starts, not with its first file."""
     os.environ.setdefault("OMP_NUM_THREADS", str(cpu_threads))
     load_model(model, cpu_threads)
-    if diarize.available():
+    if available():
         import torch
 
         torch.set_num_threads(cpu_threads)

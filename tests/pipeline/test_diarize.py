@@ -3,17 +3,10 @@
 import numpy as np
 import pytest
 
-from clipfinder.pipeline import diarize
-from clipfinder.pipeline.diarize import (
-    DiarizeOptions,
-    Voice,
-    assign_words,
-    cluster,
-    estimate_speakers,
-    separability,
-    speech_regions,
-    speech_windows,
-)
+from clipfinder.pipeline import diarize, encoder
+from clipfinder.pipeline.clustering import DiarizeOptions, cluster, estimate_speakers
+from clipfinder.pipeline.diarize import Voice, assign_words, separability, speech_regions
+from clipfinder.pipeline.encoder import speech_windows
 from clipfinder.records import MIN_SEPARABILITY, VoiceSample, Word
 
 from ..conftest import SHARED_AUDIO
@@ -38,7 +31,7 @@ def test_speech_windows_cover_long_regions_and_give_short_ones_a_window():
     assert long[0][0] == 100 and long[-1][1] == 500  # flush with both ends of the region
     assert {long[i + 1][0] - long[i][0] for i in range(len(long) - 2)} == {40}
     (short,) = [w for w in windows if w[0] >= 900]
-    assert short[1] - short[0] == diarize.MIN_WINDOW_FRAMES and short[0] <= 1000 and short[1] >= 1020
+    assert short[1] - short[0] == encoder.MIN_WINDOW_FRAMES and short[0] <= 1000 and short[1] >= 1020
 
 
 @pytest.mark.parametrize(
@@ -154,9 +147,9 @@ def test_mel_features_are_the_ones_the_encoder_was_trained_on():
     from ..conftest import CALLS
 
     (samples,) = decode(CALLS / "bob" / "umbrella-intro.ogg")
-    ours = diarize.mel_frames(samples)
+    ours = encoder.mel_frames(samples)
     rms = np.sqrt(np.mean(samples.astype(np.float64) ** 2))
-    louder = samples * np.float32(max(10 ** (diarize.TARGET_DBFS / 20) / rms, 1.0))
+    louder = samples * np.float32(max(10 ** (encoder.TARGET_DBFS / 20) / rms, 1.0))
     theirs = librosa.feature.melspectrogram(y=louder, sr=16000, n_fft=400, hop_length=160, n_mels=40).T
     assert ours.shape == theirs.shape
     assert np.max(np.abs(ours - theirs)) <= 1e-5 * np.max(theirs)
@@ -173,12 +166,12 @@ def test_the_encoder_loads_from_the_installed_package_and_tells_voices_apart():
 
     def voice(samples, who):
         regions = [(line["start"], line["end"]) for line in lines if line["speaker"] == who]
-        embeddings, seconds = diarize.region_embeddings(samples, regions)
+        embeddings, seconds = encoder.region_embeddings(samples, regions)
         assert seconds > 5
         return embeddings
 
     rep, prospect = voice(rep_channel, "rep"), voice(prospect_channel, "prospect")
-    rep_print, prospect_print = diarize.mean_voice(rep), diarize.mean_voice(prospect)
+    rep_print, prospect_print = encoder.mean_voice(rep), encoder.mean_voice(prospect)
     assert np.allclose(np.linalg.norm(rep, axis=1), 1, atol=1e-4)
     assert float(np.mean(rep @ rep_print)) > float(np.mean(rep @ prospect_print)) + 0.1
     assert float(np.mean(prospect @ prospect_print)) > float(np.mean(prospect @ rep_print)) + 0.1
@@ -249,10 +242,10 @@ def test_real_two_speaker_meetings_keep_both_voices_whatever_the_word_edges(name
 def test_missing_extra_is_a_clear_error(monkeypatch):
     from clipfinder.errors import DiarizeMissing
 
-    monkeypatch.setattr(diarize, "_weights_path", lambda: None)
-    diarize.load_encoder.cache_clear()
+    monkeypatch.setattr(encoder, "_weights_path", lambda: None)
+    encoder.load_encoder.cache_clear()
     try:
         with pytest.raises(DiarizeMissing, match=r"pip install 'clipfinder\[diarize\]'"):
-            diarize.load_encoder()
+            encoder.load_encoder()
     finally:
-        diarize.load_encoder.cache_clear()
+        encoder.load_encoder.cache_clear()
