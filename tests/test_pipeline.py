@@ -74,9 +74,9 @@ def test_mono_call_is_diarized_and_matched_to_the_reps_stereo_voice(ingested):
 
 
 def test_mono_call_without_the_diarize_extra_keeps_unknown_speakers(tmp_path, monkeypatch):
-    from clipfinder.pipeline import diarize
+    from clipfinder.pipeline import encoder
 
-    monkeypatch.setattr(diarize, "available", lambda: False)
+    monkeypatch.setattr(encoder, "available", lambda: False)
     with Index(tmp_path / "x.db") as index:
         report = ingest([CALLS / "bob" / "umbrella-intro.ogg"], index, workers=1)
         (call,) = index.calls()

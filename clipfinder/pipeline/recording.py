@@ -14,12 +14,11 @@ from pathlib import Path
 import numpy as np
 
 from clipfinder.errors import BadAudio, ClipfinderError
-from clipfinder.pipeline import diarize
+from clipfinder.pipeline import diarize, encoder
 from clipfinder.pipeline.audio import SAMPLE_RATE, decode
 from clipfinder.pipeline.clarity import CLEAR
 from clipfinder.pipeline.clips import build_clips
 from clipfinder.pipeline.clustering import DiarizeOptions
-from clipfinder.pipeline.encoder import available, mean_voice, region_embeddings
 from clipfinder.pipeline.matching import matcher_for
 from clipfinder.pipeline.metrics import compute_metrics
 from clipfinder.pipeline.rubric import Rubric
@@ -131,7 +130,7 @@ def transcribe_recording(job: Job) -> Transcript:
     )
     if layout == "stereo" and not job.learn_rep_voice:
         return transcript
-    if not available():
+    if not encoder.available():
         if layout == "mono":
             return replace(transcript, attribution=Attribution(NOT_ATTRIBUTED))
         return transcript
@@ -193,17 +192,17 @@ def channel_voice(samples: np.ndarray, words: list[Word], speaker: str) -> Voice
     """The voice on one stereo channel, from that channel's speech (feeds the rep's voiceprint)."""
     own = [w for w in words if w.speaker == speaker]
     regions = diarize.speech_regions(own, 0.3)
-    embeddings, seconds = region_embeddings(samples, regions)
+    embeddings, seconds = encoder.region_embeddings(samples, regions)
     if len(embeddings) == 0:
         return None
-    return VoiceSample.of(mean_voice(embeddings), round(seconds, 2))
+    return VoiceSample.of(encoder.mean_voice(embeddings), round(seconds, 2))
 
 
 def init_process(model: ModelRef, cpu_threads: int) -> None:
     """Pool initializer: load the model as the process starts, not with its first file."""
     os.environ.setdefault("OMP_NUM_THREADS", str(cpu_threads))
     load_model(model, cpu_threads)
-    if available():
+    if encoder.available():
         import torch
 
         torch.set_num_threads(cpu_threads)
