@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from clipfinder.jobs.ingest import IngestReport, Outcome, ingest
     from clipfinder.jobs.rematch import RematchReport, rematch
     from clipfinder.pipeline.metrics import compute_metrics
-    from clipfinder.read.export import Exported, export_clips
+    from clipfinder.read.export import Exported, ExportReport, export_clips
     from clipfinder.read.search import search
     from clipfinder.read.stats import call_stats, rep_averages
     from clipfinder.records import Call, CallMeta, ClipHit, Metrics, Segment, Transcript, Word
@@ -41,6 +41,7 @@ _HOMES = {
     "rematch": "jobs.rematch",
     "compute_metrics": "pipeline.metrics",
     "Exported": "read.export",
+    "ExportReport": "read.export",
     "export_clips": "read.export",
     "search": "read.search",
     "call_stats": "read.stats",
@@ -72,6 +73,7 @@ __all__ = [
     "ClipHit",
     "ClipfinderError",
     "EnrollReport",
+    "ExportReport",
     "Exported",
     "Index",
     "IngestReport",

@@ -54,3 +54,7 @@ class IndexUnwritable(IndexProblem):
 
 class IndexBroken(IndexProblem):
     """The file is not a clipfinder index, or it is damaged."""
+
+
+class CannotWrite(ClipfinderError):
+    """An output file (exported clip, prep page) could not be written; nothing half-written is left."""

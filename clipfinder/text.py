@@ -21,6 +21,27 @@ def join_words(texts: Iterable[str]) -> str:
     return _NO_SPACE_BEFORE.sub("", " ".join(t.strip() for t in texts))
 
 
+def printable(text: str, keep_newlines: bool = False) -> str:
+    """`text` safe to print on a terminal: control and format characters (escape sequences, BEL,
+    carriage returns, bidi overrides; newlines unless kept) are shown as escapes like \\x1b."""
+    return "".join(ch if _harmless(ch, keep_newlines) else _escape(ch) for ch in text)
+
+
+def has_control(text: str) -> bool:
+    """True when `text` holds a character `printable` would escape (newlines included)."""
+    return any(not _harmless(ch, False) for ch in text)
+
+
+def _harmless(ch: str, keep_newlines: bool) -> bool:
+    if ch == "\n":
+        return keep_newlines
+    return ch.isprintable() or ch == " " or (ch == "\t" and keep_newlines)
+
+
+def _escape(ch: str) -> str:
+    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch) or ascii(ch)[1:-1]
+
+
 def speaker_label(speaker: str) -> str:
     return speaker.capitalize()
 
@@ -50,12 +71,22 @@ def now_utc() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
+# Dates outside these years are typing mistakes, and the loop's date arithmetic (72 hours after a
+# commitment, weeks before a session) would run off the calendar near year 1 or 9999.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 def parse_iso(text: str) -> tuple[datetime, bool]:
-    """(when, has_time) of 'YYYY-MM-DD' or an ISO date-time; ValueError for anything else."""
+    """(when, has_time) of 'YYYY-MM-DD' or an ISO date-time from FIRST_YEAR to LAST_YEAR;
+    ValueError for anything else."""
     text = text.strip()
     if len(text) == 10:
-        return datetime.combine(date.fromisoformat(text), datetime.min.time()), False
-    return datetime.fromisoformat(text.replace("Z", "+00:00")), True
+        when, has_time = datetime.combine(date.fromisoformat(text), datetime.min.time()), False
+    else:
+        when, has_time = datetime.fromisoformat(text.replace("Z", "+00:00")), True
+    if not FIRST_YEAR <= when.year <= LAST_YEAR:
+        raise ValueError(f"the year must be between {FIRST_YEAR} and {LAST_YEAR}")
+    return when, has_time
 
 
 @dataclass(frozen=True)
@@ -80,5 +111,8 @@ def parse_moment(value: str | None, what: str = "--date") -> Moment:
     try:
         at, has_time = parse_iso(value)
     except ValueError:
-        raise BadInput(f"{what} must be a date like 2026-11-20 or 2026-11-20T15:30 (got {value!r})") from None
+        raise BadInput(
+            f"{what} must be a date like 2026-11-20 or 2026-11-20T15:30, between the years {FIRST_YEAR} and "
+            f"{LAST_YEAR} (got '{printable(value)}')"
+        ) from None
     return Moment(at.replace(tzinfo=None), has_time)

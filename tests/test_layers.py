@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "clipfinder"
-SHARED = {"errors", "records", "text"}
+SHARED = {"errors", "records", "text", "files"}
 # what each layer may import, besides the shared modules and itself
 MAY_IMPORT = {
     "pipeline": set(),

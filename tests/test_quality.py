@@ -64,7 +64,7 @@ def test_exported_clips_have_the_window_length_and_contain_their_phrase(ingested
     with Index(db) as index:
         first_per_call = index._db.execute("select min(id) from clips group by call_id").fetchall()
         ids = [r[0] for r in first_per_call]
-        done = export_clips(index, ids, tmp_path / "out", fmt="wav", subtitles="srt")
+        done = export_clips(index, ids, tmp_path / "out", fmt="wav", subtitles="srt").clips
     for e in done:
         seconds = len(decode(e.audio)[0]) / 16000
         assert seconds == pytest.approx(e.clip.end_s - e.clip.start_s, abs=0.1)

@@ -2,12 +2,16 @@
 exit codes. The commands live in index_commands.py and loop_commands.py (cli/__init__.py
 imports them, which registers them on `app`); each parses, calls one library function, prints.
 
-Errors: a ClipfinderError anywhere becomes `Error: <message>` on stderr and exit code 1, in
-one place (`_Commands.invoke`). Exit 130 after Ctrl-C.
+Errors, in one place (`_Commands.invoke`): a ClipfinderError anywhere (sqlite3 errors become
+ones in store/connection.py) is `Error: <message>` on stderr and exit code 1; anything unexpected
+is one line asking for a report and exit code 3 (`--debug` shows the traceback); Ctrl-C is 130.
+Everything printed goes through `say`, so no file name or metadata can send control characters
+to the terminal.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,23 +20,48 @@ from typer.core import TyperGroup
 
 from clipfinder import __version__
 from clipfinder.errors import ClipfinderError
+from clipfinder.text import printable
 
 EXIT_ERROR = 1
+EXIT_UNEXPECTED = 3
 EXIT_INTERRUPTED = 130
+DEBUG_ENV = "CLIPFINDER_DEBUG"
+
+
+def say(text: str, err: bool = False, nl: bool = True) -> None:
+    """Print for the user: control characters in names and metadata are shown as escapes."""
+    typer.echo(printable(text, keep_newlines=True), err=err, nl=nl)
+
+
+def _typer_handles(exc: Exception) -> bool:
+    """Usage errors, --help and typer.Exit: typer prints these itself. Newer typer raises them from
+    its own copy of click, so they are known by their class name, not by one module's class."""
+    return isinstance(exc, (typer.Exit, typer.Abort)) or any(
+        cls.__name__ in ("ClickException", "Exit", "Abort") for cls in type(exc).__mro__
+    )
 
 
 class _Commands(TyperGroup):
-    """Turns library errors into `Error: ...` and an exit code: the one place that does."""
+    """Turns every error into one line and an exit code: the one place that does."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except ClipfinderError as exc:
-            typer.echo(f"Error: {exc}", err=True)
+            say(f"Error: {printable(str(exc))}", err=True)
             raise typer.Exit(EXIT_ERROR) from None
         except KeyboardInterrupt:
-            typer.echo("Interrupted. What was written stays; run the same command again to finish.", err=True)
+            say("Interrupted. What was written stays; run the same command again to finish.", err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
+        except Exception as exc:
+            if _typer_handles(exc) or (ctx.obj or {}).get("debug") or os.environ.get(DEBUG_ENV):
+                raise
+            say(
+                f"Error: unexpected {type(exc).__name__}: {printable(str(exc))}. This is a bug in clipfinder; "
+                "please report it with the command you ran (--debug shows where it happened).",
+                err=True,
+            )
+            raise typer.Exit(EXIT_UNEXPECTED) from None
 
 
 app = typer.Typer(
@@ -79,17 +108,22 @@ def open_existing(db: Path | None) -> Any:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"clipfinder {__version__}")
+        say(f"clipfinder {__version__}")
         raise typer.Exit()
 
 
 @app.callback()
 def _main(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="On an unexpected error, show the traceback (for a bug report).")
+    ] = False,
 ) -> None:
     """Turn folders of sales-call recordings into a searchable library of coaching clips."""
+    ctx.obj = {"debug": debug}
 
 
 def main() -> None:

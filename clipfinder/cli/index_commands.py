@@ -19,6 +19,7 @@ from clipfinder.cli.app import (
     app,
     open_existing,
     open_index,
+    say,
 )
 from clipfinder.errors import ClipfinderError
 
@@ -117,7 +118,7 @@ def ingest(
             speakers=speakers,
             progress=progress,
         )
-    typer.echo(ingest_summary(report))
+    say(ingest_summary(report))
     if not report.ok:
         raise typer.Exit(EXIT_ERROR)
 
@@ -136,7 +137,7 @@ def calls(
 
     with open_existing(db) as index:
         found = list(index.iter_calls_with_metrics(rep=rep))
-    typer.echo(json.dumps(calls_json(found), indent=2) if as_json else calls_table(found))
+    say(json.dumps(calls_json(found), indent=2) if as_json else calls_table(found))
 
 
 @app.command()
@@ -160,9 +161,9 @@ def stats(
         items = call_stats(index, rep=rep, call=call)
     if as_json:
         shown = rep_averages(items) if per_rep else items
-        typer.echo(json.dumps([i.to_json() for i in shown], indent=2))
+        say(json.dumps([i.to_json() for i in shown], indent=2))
     else:
-        typer.echo(stats_table(items, rep_averages(items)))
+        say(stats_table(items, rep_averages(items)))
 
 
 @app.command()
@@ -181,7 +182,7 @@ def transcript(
 
     with open_existing(db) as index:
         found = index.find_call(call)
-        typer.echo(render(index.segments(found.id), fmt), nl=False)
+        say(render(index.segments(found.id), fmt), nl=False)
 
 
 @app.command()
@@ -204,12 +205,12 @@ def rematch(
     with open_existing(db) as index:
         chosen, seconds = choose(index, rubric, clip_seconds)
         report = run_rematch(index, chosen, seconds)
-    typer.echo(
+    say(
         f"{report.calls} calls re-matched with {report.rubric} ({seconds:g} s clips): "
         f"{report.clips} clips, {report.matches} matches, in {report.elapsed_s:.2f} s"
     )
     if report.reattributed:
-        typer.echo(f"{report.reattributed} mono calls re-attributed from the reps' current voiceprints")
+        say(f"{report.reattributed} mono calls re-attributed from the reps' current voiceprints")
 
 
 @app.command()
@@ -236,10 +237,10 @@ def enroll(
         calls = len(index.calls(rep)) if report.reattributed else 0
     for s in report.samples:
         mixed = f", main voice {s.share:.0%} of the speech" if s.share < 0.999 else ""
-        typer.echo(f"  {s.path}: {s.seconds:.1f} s of speech{mixed}")
-    typer.echo(f"enrolled {report.rep}: {report.total_s:.1f} s of speech from {len(report.samples)} recordings")
+        say(f"  {s.path}: {s.seconds:.1f} s of speech{mixed}")
+    say(f"enrolled {report.rep}: {report.total_s:.1f} s of speech from {len(report.samples)} recordings")
     if report.reattributed:
-        typer.echo(f"{report.reattributed} of {report.rep}'s {calls} calls re-attributed with the voiceprint")
+        say(f"{report.reattributed} of {report.rep}'s {calls} calls re-attributed with the voiceprint")
 
 
 @app.command()
@@ -253,7 +254,7 @@ def voices(db: DbOption = None, as_json: JsonOption = False) -> None:
 
     with open_existing(db) as index:
         rows = voice_samples(index)
-    typer.echo(json.dumps([r.to_json() for r in rows], indent=2) if as_json else voices_table(rows))
+    say(json.dumps([r.to_json() for r in rows], indent=2) if as_json else voices_table(rows))
 
 
 @app.command()
@@ -267,7 +268,7 @@ def skills(db: DbOption = None, as_json: JsonOption = False) -> None:
 
     with open_existing(db) as index:
         rubric, counts = rubric_clip_counts(index)
-    typer.echo(json.dumps(skills_json(rubric, counts), indent=2) if as_json else skills_table(rubric, counts))
+    say(json.dumps(skills_json(rubric, counts), indent=2) if as_json else skills_table(rubric, counts))
 
 
 @app.command()
@@ -301,7 +302,7 @@ def search(
 
     with open_existing(db) as index:
         hits = run_search(index, text, skill=skill, rep=rep, account=account, since=since, until=until, limit=limit)
-    typer.echo(json.dumps([h.to_json() for h in hits], indent=2) if as_json else search_table(hits))
+    say(json.dumps([h.to_json() for h in hits], indent=2) if as_json else search_table(hits))
 
 
 @app.command()
@@ -321,6 +322,12 @@ def export(
     top: Annotated[
         int | None, typer.Option(help="Export the best N clips of --skill / --rep instead of ids.", show_default=False)
     ] = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite", help="Replace files of the same name in --out (default: give the new ones a -2, -3 name)."
+        ),
+    ] = False,
 ) -> None:
     """Cut clips' audio into a folder, with subtitles (clip-relative times, speaker labels) and manifest.json.
 
@@ -341,11 +348,11 @@ def export(
                 raise ClipfinderError("no clips match those filters; nothing exported")
         elif skill or rep:
             raise ClipfinderError("--skill and --rep choose clips only with --top N")
-        done = export_clips(index, ids, out, fmt=fmt, subtitles=subtitles)
-    for e in done:
+        report = export_clips(index, ids, out, fmt=fmt, subtitles=subtitles, overwrite=overwrite)
+    for e in report.clips:
         extra = f" + {e.subtitles.name}" if e.subtitles else ""
-        typer.echo(f"clip {e.clip.clip_id} ({e.clip.skill}, {e.clip.rep}): {e.audio}{extra}")
-    typer.echo(f"{len(done)} clip(s) exported; manifest: {out / 'manifest.json'}")
+        say(f"clip {e.clip.clip_id} ({e.clip.skill}, {e.clip.rep}): {e.audio}{extra}")
+    say(f"{len(report.clips)} clip(s) exported; manifest: {report.manifest}")
 
 
 @app.command()
@@ -366,4 +373,4 @@ def missed(
 
     with open_existing(db) as index:
         report = missed_skills(index, call)
-    typer.echo(json.dumps(report.to_json(), indent=2) if as_json else missed_text(report))
+    say(json.dumps(report.to_json(), indent=2) if as_json else missed_text(report))

@@ -13,6 +13,7 @@ from clipfinder.cli.app import (
     JsonOption,
     app,
     open_existing,
+    say,
 )
 
 RepRequired = Annotated[str, typer.Option("--rep", help="The rep (as in the call metadata).", show_default=False)]
@@ -46,15 +47,15 @@ def focus(
     with open_existing(db) as index:
         if skill is not None:
             chosen = set_focus(index, rep, skill, since)
-            typer.echo(f"{chosen.rep}: {chosen.skill} in focus since {chosen.since}")
+            say(f"{chosen.rep}: {chosen.skill} in focus since {chosen.since}")
             return
         history = focus_history(index, rep)
         if not history:
-            typer.echo(f"No skill in focus for {rep} yet: clipfinder focus --rep {rep} --skill ID")
+            say(f"No skill in focus for {rep} yet: clipfinder focus --rep {rep} --skill ID")
             return
         for f in history:
-            typer.echo(f"{f.since}  {f.skill}")
-        typer.echo(rotation_advice(index, rep).advice)
+            say(f"{f.since}  {f.skill}")
+        say(rotation_advice(index, rep).advice)
 
 
 @app.command()
@@ -74,7 +75,7 @@ def commit(
     with open_existing(db) as index:
         made = add_commitment(index, rep, text, skill, when)
     due = parse_moment(made.date).at + FOLLOW_THROUGH
-    typer.echo(f"commitment {made.id} for {made.rep} ({made.skill}), {made.date}; apply by {due:%Y-%m-%d %H:%M}")
+    say(f"commitment {made.id} for {made.rep} ({made.skill}), {made.date}; apply by {due:%Y-%m-%d %H:%M}")
 
 
 @app.command()
@@ -98,7 +99,7 @@ def score(
         raise BadInput(f"a self-score is a whole number from 1 to 5 (got {value!r})") from None
     with open_existing(db) as index:
         saved = add_score(index, rep, number, skill, when)
-    typer.echo(f"{saved.rep}: {saved.skill} self-score {saved.score}/5 on {saved.date}")
+    say(f"{saved.rep}: {saved.skill} self-score {saved.score}/5 on {saved.date}")
 
 
 @app.command()
@@ -123,7 +124,7 @@ def followup(
 
     with open_existing(db) as index:
         items = run_followup(index, rep, parse_moment(as_of, "--as-of"))
-    typer.echo(json.dumps([i.to_json() for i in items], indent=2) if as_json else followup_text(items))
+    say(json.dumps([i.to_json() for i in items], indent=2) if as_json else followup_text(items))
 
 
 @app.command()
@@ -150,18 +151,24 @@ def prep(
     """
     from clipfinder.coaching.prep import build_prep
     from clipfinder.coaching.render import render_prep
+    from clipfinder.errors import CannotWrite
+    from clipfinder.files import output_folder, write_text
 
     chosen = fmt or (out.suffix.lstrip(".").lower() if out is not None and out.suffix else "md")
     if chosen == "htm":
         chosen = "html"
+    if out is not None:
+        if out.is_dir():
+            raise CannotWrite(f"{out} is a folder; --out needs a file name such as {rep}-prep.{chosen}")
+        output_folder(out.parent)  # a folder that does not exist yet is made
     with open_existing(db) as index:
         built = build_prep(index, rep, when)
         text = render_prep(built, chosen, out.parent if out is not None and chosen == "md" else None)
     if out is None:
-        typer.echo(text, nl=False)
+        say(text, nl=False)
         return
-    out.write_text(text, encoding="utf-8")
-    typer.echo(f"wrote {out} ({len(text.encode()) // 1024} KB)")
+    write_text(out, text)
+    say(f"wrote {out} ({len(text.encode()) // 1024} KB)")
 
 
 @app.command()
@@ -181,4 +188,4 @@ def trend(
 
     with open_existing(db) as index:
         rows = run_trend(index, rep, skill, weeks)
-    typer.echo(json.dumps([r.to_json() for r in rows], indent=2) if as_json else trend_table(rows))
+    say(json.dumps([r.to_json() for r in rows], indent=2) if as_json else trend_table(rows))

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from clipfinder.jobs.ingest import FAILED, Outcome
+from clipfinder.text import printable
 
 
 class LineProgress:
@@ -23,8 +24,10 @@ class LineProgress:
 
     def advance(self, outcome: Outcome) -> None:
         self.count += 1
-        detail = outcome.detail if outcome.status != FAILED else outcome.detail.split(": ", 1)[-1]
-        print(f"[{self.count}/{self.total}] {outcome.status}: {outcome.path} ({detail})", file=self.stream, flush=True)
+        # a failure's reason starts with the file's path, which the line shows already
+        detail = outcome.detail.removeprefix(f"{outcome.path}: ") if outcome.status == FAILED else outcome.detail
+        line = f"[{self.count}/{self.total}] {outcome.status}: {outcome.path} ({detail})"
+        print(printable(line), file=self.stream, flush=True)
 
 
 class BarProgress:
@@ -54,7 +57,11 @@ class BarProgress:
     def advance(self, outcome: Outcome) -> None:
         self.audio_done += outcome.audio_s or 0.0
         if outcome.status == FAILED:
-            self.progress.console.print(f"[red]failed[/red] {outcome.detail}", markup=True, highlight=False)
+            from rich.text import Text
+
+            # a Text, not markup: "[draft]" in a file name is printed, not read as a style
+            failed = Text.assemble(("failed", "red"), " ", printable(outcome.detail))
+            self.progress.console.print(failed, highlight=False)
         self.progress.update(self.task, advance=1, minutes=self._minutes())
 
     def _minutes(self) -> str:

@@ -16,12 +16,13 @@ from clipfinder.pipeline.whisper_model import BASE_HINT
 from clipfinder.read.missed import MissedReport
 from clipfinder.read.stats import ANCHOR_DISCOVERY_QUESTIONS, ANCHOR_TALK_RATIO, CallStats, RepAverage
 from clipfinder.records import PROSPECT, REP, Call, ClipHit, Metrics, VoiceSampleRow
-from clipfinder.text import clock, num, pct, speaker_label
+from clipfinder.text import clock, num, pct, printable, speaker_label
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """Left-aligned columns separated by two spaces."""
-    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    """Left-aligned columns separated by two spaces; a cell's control characters are escaped, so a
+    name holding a newline or an escape sequence cannot break the table or the terminal."""
+    cells = [[str(h) for h in headers]] + [["" if c is None else printable(str(c)) for c in r] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
 

@@ -21,7 +21,7 @@ from clipfinder.store import loop as log
 from clipfinder.store import queries
 from clipfinder.store.index import Index
 from clipfinder.store.settings import stored_rubric
-from clipfinder.text import Moment, parse_moment
+from clipfinder.text import Moment, has_control, parse_moment
 
 FOLLOW_THROUGH = timedelta(hours=72)  # the rep applies the skill on a real call within 72 hours
 CHECK_WITHIN = timedelta(hours=24)  # the manager checks that call's recording within 24 hours
@@ -69,6 +69,9 @@ def add_commitment(index: Index, rep: str, text: str, skill: str | None = None, 
     rep = canonical_rep(index, rep)
     if not text.strip():
         raise BadInput("the commitment text is empty: write what the rep will do, on which call")
+    text = " ".join(text.split())  # one line, whatever the shell passed
+    if has_control(text):
+        raise BadInput("the commitment text holds control characters; write plain text")
     moment = parse_moment(when)
     return log.add_commitment(index, rep, skill_or_focus(index, rep, skill, moment), text.strip(), moment.iso())
 

@@ -19,7 +19,7 @@ from clipfinder.errors import BadInput
 from clipfinder.pipeline.sounds import SOUND
 from clipfinder.read.export import cut_audio
 from clipfinder.read.stats import ANCHOR_TALK_RATIO
-from clipfinder.text import clock, num, pct
+from clipfinder.text import clock, num, pct, printable
 
 FORMATS = ("md", "html")
 
@@ -28,7 +28,8 @@ def render_prep(prep: Prep, fmt: str, audio_dir: Path | None = None) -> str:
     """The prep as `fmt`. For Markdown, `audio_dir` (the output file's folder) receives the clip
     audio so the document can link it; HTML always embeds it."""
     if fmt == "md":
-        return markdown(prep, audio_dir)
+        # a document often lands on a terminal: names and texts must not carry control characters
+        return printable(markdown(prep, audio_dir), keep_newlines=True)
     if fmt == "html":
         return page(prep)
     raise BadInput(f"unknown prep format '{fmt}'; choose md or html")

@@ -17,7 +17,7 @@ from typing import Any
 from clipfinder.errors import BadMetadata
 from clipfinder.pipeline.speakers import parse_channels
 from clipfinder.records import CallMeta
-from clipfinder.text import parse_iso
+from clipfinder.text import has_control, parse_iso
 
 FIELDS = ("rep", "account", "date", "title", "channels")
 
@@ -124,6 +124,9 @@ def _text(fields: dict[str, Any], key: str, where: Path) -> str | None:
         return None
     if not isinstance(value, str):
         raise BadMetadata(f"{where}: field '{key}' must be text (got {json.dumps(value)})")
+    if has_control(value.strip()):
+        # a newline or an escape sequence in a name would break every table and terminal it is shown in
+        raise BadMetadata(f"{where}: field '{key}' holds control characters ({json.dumps(value)}); write plain text")
     return value.strip() or None
 
 

@@ -88,6 +88,8 @@ def load_rubric(path: Path | str | None = None) -> Rubric:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise BadInput(f"{path}: cannot read the rubric ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{path}: the rubric is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     return parse_rubric(text, str(path))
 
 
@@ -106,6 +108,8 @@ def parse_rubric(text: str, source: str) -> Rubric:
     skills: list[Skill] = []
     seen: set[str] = set()
     for number, raw in enumerate(raw_skills, 1):
+        if not isinstance(raw, dict):
+            raise BadInput(f"{source}: skill #{number}: each skill is a [[skill]] table with an id and phrases")
         skill = _skill(raw, source, number)
         if skill.id in seen:
             raise BadInput(f"{source}: skill '{skill.id}': field 'id': duplicate id (ids must be unique)")

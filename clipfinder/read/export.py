@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from clipfinder.errors import BadInput
+from clipfinder.errors import BadInput, CannotWrite
+from clipfinder.files import free_stem, output_folder, replacing, write_text
 from clipfinder.pipeline.audio import decode_window
 from clipfinder.read.formats import render
 from clipfinder.read.search import get_clip
@@ -26,7 +27,7 @@ AUDIO_FORMATS = {
     "m4a": ("ipod", "aac", "m4a"),
 }
 SUBTITLE_FORMATS = ("srt", "vtt", "none")
-MANIFEST = "manifest.json"
+MANIFEST_STEM = "manifest"
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,28 @@ def safe_name(*parts: object) -> str:
     return name[:120]
 
 
+@dataclass(frozen=True)
+class ExportReport:
+    """What an export wrote: the clips' files and the manifest listing them."""
+
+    clips: list[Exported]
+    manifest: Path
+
+
 def export_clips(
-    index: Index, clip_ids: list[int], out_dir: Path, fmt: str = "mp3", subtitles: str = "srt"
-) -> list[Exported]:
-    """Cut each clip's audio into `out_dir`, with subtitles and a manifest of everything written."""
+    index: Index,
+    clip_ids: list[int],
+    out_dir: Path,
+    fmt: str = "mp3",
+    subtitles: str = "srt",
+    overwrite: bool = False,
+) -> ExportReport:
+    """Cut each clip's audio into `out_dir`, with subtitles and a manifest of everything written.
+
+    A file already in the folder is never replaced unless `overwrite`: the new one gets a
+    numbered name (clip12_discovery_alice-2.mp3, manifest-2.json). Each file appears whole or
+    not at all (files.py).
+    """
     if fmt not in AUDIO_FORMATS:
         raise BadInput(f"unknown audio format '{fmt}'; choose one of {', '.join(AUDIO_FORMATS)}")
     if subtitles not in SUBTITLE_FORMATS:
@@ -66,21 +85,22 @@ def export_clips(
     if not clip_ids:
         raise BadInput("no clips to export: give clip ids, or --skill/--rep with --top")
     clips = [get_clip(index, clip_id) for clip_id in clip_ids]  # all found before anything is written
-    out_dir.mkdir(parents=True, exist_ok=True)
-    root = out_dir.resolve()
+    root = output_folder(out_dir).resolve()
+    audio_ext = "." + AUDIO_FORMATS[fmt][2]
+    suffixes = [audio_ext] + ([] if subtitles == "none" else [f".{subtitles}"])
     done = []
     for clip in clips:
-        stem = safe_name(f"clip{clip.clip_id}", clip.skill, clip.rep)
-        audio_path = _inside(root, f"{stem}.{AUDIO_FORMATS[fmt][2]}")
+        stem = free_stem(root, safe_name(f"clip{clip.clip_id}", clip.skill, clip.rep), suffixes, overwrite)
+        audio_path = _inside(root, stem + audio_ext)
         cut_audio(Path(clip.path), clip.start_s, clip.end_s, audio_path, fmt)
         subtitle_path = None
         if subtitles != "none":
             subtitle_path = _inside(root, f"{stem}.{subtitles}")
-            segments = clip_segments(index, clip)
-            subtitle_path.write_text(render(segments, subtitles, offset=clip.start_s), encoding="utf-8")
+            write_text(subtitle_path, render(clip_segments(index, clip), subtitles, offset=clip.start_s))
         done.append(Exported(clip, audio_path, subtitle_path, index.find_call(clip.call_id).channels))
-    _inside(root, MANIFEST).write_text(json.dumps([_manifest_item(e) for e in done], indent=2) + "\n")
-    return done
+    manifest = _inside(root, free_stem(root, MANIFEST_STEM, [".json"], overwrite) + ".json")
+    write_text(manifest, json.dumps([_manifest_item(e) for e in done], indent=2) + "\n")
+    return ExportReport(done, manifest)
 
 
 def cut_audio(source: Path, start_s: float, end_s: float, target: Path, fmt: str) -> None:
@@ -91,11 +111,17 @@ def cut_audio(source: Path, start_s: float, end_s: float, target: Path, fmt: str
         # pydub warns about ffmpeg before we point it at one, and about audioop on new Pythons.
         warnings.simplefilter("ignore")
         from pydub import AudioSegment
+        from pydub.exceptions import CouldntEncodeError
     samples, rate = decode_window(source, start_s, end_s)
     segment = AudioSegment(data=samples.tobytes(), sample_width=2, frame_rate=rate, channels=samples.shape[1])
     container, codec, _ext = AUDIO_FORMATS[fmt]
     AudioSegment.converter = ffmpeg_binary()
-    segment.export(str(target), format=container, codec=codec, parameters=["-loglevel", "error"]).close()
+    with replacing(target) as part:
+        try:
+            segment.export(str(part), format=container, codec=codec, parameters=["-loglevel", "error"]).close()
+        except CouldntEncodeError as exc:  # ffmpeg failed: a full disk, a folder that went away
+            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else "ffmpeg failed"
+            raise CannotWrite(f"cannot write {target}: {reason}") from None
 
 
 def clip_segments(index: Index, clip: ClipHit) -> list[Segment]:

@@ -14,6 +14,7 @@ from clipfinder.store.settings import stored_rubric
 from clipfinder.text import parse_moment
 
 DEFAULT_LIMIT = 20
+MOST_HITS = 100_000  # more clips than any page or export needs at once
 # A typo'd query word is replaced by index terms at least this similar (0-100).
 FUZZY_CUTOFF = 80
 
@@ -35,8 +36,10 @@ def search(
     clip has them, each word is replaced by the index's terms that look like it, so a typo
     ("objcetion") still finds "objection".
     """
-    if limit < 1:
-        raise BadInput("--limit must be 1 or more")
+    if not 1 <= limit <= MOST_HITS:
+        raise BadInput(
+            f"the number of clips asked for (--limit, --top) must be between 1 and {MOST_HITS} (got {limit})"
+        )
     if skill is not None:
         skills = known_skills(index)
         if skill not in skills:

@@ -13,10 +13,12 @@ from typing import Any
 
 import sqlite_utils
 
-from clipfinder.errors import IndexBroken, IndexBusy, IndexProblem, IndexUnwritable
+from clipfinder.errors import BadInput, IndexBroken, IndexBusy, IndexProblem, IndexUnwritable
 
 # How long a statement waits for another process's write lock before giving up (seconds).
 BUSY_TIMEOUT_S = 30.0
+# The largest whole number SQLite stores; no id or count the user types can be larger.
+LARGEST_INTEGER = 2**63 - 1
 
 
 def storage_error(exc: sqlite3.Error, path: Path | str) -> IndexProblem:
@@ -84,6 +86,8 @@ class _Connection(sqlite3.Connection):
             return super().execute(*args)
         except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
             raise storage_error(exc, self.path) from exc
+        except OverflowError:
+            raise BadInput(f"a number given is too large (the largest the index holds is {LARGEST_INTEGER})") from None
 
     def executemany(self, *args: Any) -> Any:
         try:

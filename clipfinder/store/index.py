@@ -34,7 +34,7 @@ from clipfinder.records import (
 )
 from clipfinder.store import schema
 from clipfinder.store.clips import clips_changed, write_clips
-from clipfinder.store.connection import connect
+from clipfinder.store.connection import LARGEST_INTEGER, connect
 from clipfinder.store.voices import add_voice_sample
 from clipfinder.text import now_utc
 
@@ -265,7 +265,7 @@ class Index:
         """A call by id, by the recording's path, or by the start of its SHA-256."""
         text = str(ref).strip()
         row = None
-        if text.isdigit():
+        if text.isdigit() and int(text) <= LARGEST_INTEGER:
             row = self._db.execute("select * from calls where id = ?", [int(text)]).fetchone()
         if row is None:
             resolved = str(Path(text).expanduser().resolve())

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from clipfinder.errors import NotFound
 from clipfinder.records import BY_CHANNEL, REP, UNKNOWN, Attribution, ClipHit, RepCall
+from clipfinder.store.connection import LARGEST_INTEGER
 from clipfinder.text import parse_moment
 
 if TYPE_CHECKING:
@@ -64,9 +65,10 @@ def find_clips(
 
 
 def get_clip(index: Index, clip_id: int) -> ClipHit:
-    row = index._db.execute(
-        f"select {_HIT_COLUMNS} from clips cl join calls ca on ca.id = cl.call_id where cl.id = ?", [clip_id]
-    ).fetchone()
+    row = None
+    if 0 <= clip_id <= LARGEST_INTEGER:
+        sql = f"select {_HIT_COLUMNS} from clips cl join calls ca on ca.id = cl.call_id where cl.id = ?"
+        row = index._db.execute(sql, [clip_id]).fetchone()
     if row is None:
         raise NotFound(f"no clip {clip_id}; `clipfinder search` lists clip ids")
     return ClipHit(*row)

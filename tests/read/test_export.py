@@ -18,7 +18,7 @@ def test_hostile_rep_name_cannot_write_outside_out(db_copy, tmp_path):
     with Index(db_copy) as index:
         index._db.execute("update calls set rep = '../../../escape'")
         clip_id = index._db.execute("select min(id) from clips").fetchone()[0]
-        (done,) = export_clips(index, [clip_id], tmp_path / "out", fmt="wav")
+        (done,) = export_clips(index, [clip_id], tmp_path / "out", fmt="wav").clips
     assert done.audio.parent == (tmp_path / "out").resolve()
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
         [done.audio.name, done.subtitles.name, "manifest.json"]
@@ -29,7 +29,7 @@ def test_hostile_rep_name_cannot_write_outside_out(db_copy, tmp_path):
 def test_subtitles_are_clip_relative_with_speakers_and_manifest_lists_the_files(db_copy, tmp_path):
     with Index(db_copy) as index:
         clip_id = index._db.execute("select id from clips where skill = 'price-objection' order by id").fetchone()[0]
-        (done,) = export_clips(index, [clip_id], tmp_path / "out", fmt="mp3", subtitles="vtt")
+        (done,) = export_clips(index, [clip_id], tmp_path / "out", fmt="mp3", subtitles="vtt").clips
     vtt = done.subtitles.read_text()
     assert vtt.startswith("WEBVTT\n\n00:00:")
     assert "<v Prospect>" in vtt and "<v Rep>" in vtt
