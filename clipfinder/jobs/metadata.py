@@ -83,6 +83,11 @@ def load_metadata(
             fields["channels"] = fields["channels"].replace(";", ",")
     where = sidecar if sidecar is not None else recording
     rep = _text(fields, "rep", where) or recording.resolve().parent.name
+    if has_control(rep):
+        raise BadMetadata(
+            f"{recording}: the folder name {json.dumps(rep)} is used as the rep but holds control "
+            "characters; give the rep in a sidecar or manifest"
+        )
     when = _date(fields.get("date"), where) or _mtime(recording)
     roles = fields.get("channels")
     try:

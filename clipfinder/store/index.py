@@ -265,10 +265,13 @@ class Index:
         """A call by id, by the recording's path, or by the start of its SHA-256."""
         text = str(ref).strip()
         row = None
-        if text.isdigit() and int(text) <= LARGEST_INTEGER:
+        if text.isascii() and text.isdigit() and int(text) <= LARGEST_INTEGER:
             row = self._db.execute("select * from calls where id = ?", [int(text)]).fetchone()
         if row is None:
-            resolved = str(Path(text).expanduser().resolve())
+            try:
+                resolved = str(Path(text).expanduser().resolve())
+            except (OSError, ValueError, RuntimeError):  # not a path at all (a NUL byte, a loop)
+                resolved = text
             row = self._db.execute("select * from calls where path in (?, ?)", [text, resolved]).fetchone()
         if row is None and len(text) >= 8:
             row = self._db.execute("select * from calls where sha256 like ?", [text.lower() + "%"]).fetchone()

@@ -99,3 +99,24 @@ def test_channels_option_applies_only_where_metadata_is_silent(rec):
     assert load_metadata(rec, channels=("prospect", "rep")).channels == ("prospect", "rep")
     (rec.parent / "call1.mp3.json").write_text(json.dumps({"channels": ["rep", "prospect"]}))
     assert load_metadata(rec, channels=("prospect", "rep")).channels == ("rep", "prospect")
+
+
+@pytest.mark.parametrize("field", ["rep", "account", "title"])
+def test_a_name_with_control_characters_is_refused(rec, field):
+    (rec.parent / "call1.mp3.json").write_text(json.dumps({field: "Acme\x1b]0;owned\x07\nCorp"}))
+    with pytest.raises(BadMetadata, match=f"field '{field}' holds control characters"):
+        load_metadata(rec)
+
+
+def test_a_folder_name_with_control_characters_is_no_rep(tmp_path):
+    folder = tmp_path / "bo\x1bb"
+    folder.mkdir()
+    (folder / "x.wav").write_bytes(b"audio")
+    with pytest.raises(BadMetadata, match="give the rep in a sidecar"):
+        load_metadata(folder / "x.wav")
+
+
+def test_a_date_outside_1900_to_2999_is_refused(rec):
+    (rec.parent / "call1.mp3.json").write_text(json.dumps({"date": "9999-12-31"}))
+    with pytest.raises(BadMetadata, match="field 'date'"):
+        load_metadata(rec)

@@ -1,4 +1,8 @@
+import json
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clipfinder.errors import BadInput
 from clipfinder.pipeline.rubric import DEFAULT_THRESHOLD, load_rubric, normalise_words, parse_rubric
@@ -88,3 +92,50 @@ def test_missing_rubric_file(tmp_path):
 )
 def test_normalise_words(text, words):
     assert normalise_words(text) == words
+
+
+def test_a_skill_that_is_not_a_table_and_a_file_that_is_not_utf8_are_clear_errors(tmp_path):
+    with pytest.raises(BadInput, match=r"skill #1: each skill is a \[\[skill\]\] table"):
+        parse_rubric('skill = ["a", 1]\n', "team.toml")
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes('[[skill]]\nid = "x"\nname = "Pr\u00e9sentation"\nphrases = ["x"]\n'.encode("latin-1"))
+    with pytest.raises(BadInput, match="latin1.toml: the rubric is not UTF-8 text"):
+        load_rubric(latin1)
+
+
+VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.floats(allow_nan=False), st.text()),
+    lambda inner: st.lists(inner, max_size=4),
+    max_leaves=8,
+)
+
+
+def toml_value(value) -> str:
+    """A TOML literal for the generated value (None leaves the key out)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value) if abs(value) != float("inf") else ("inf" if value > 0 else "-inf")
+    if isinstance(value, str):
+        return json.dumps(value)
+    return "[" + ", ".join(toml_value(v) for v in value if v is not None) + "]"
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(
+    fields=st.dictionaries(
+        st.sampled_from(["id", "name", "speaker", "phrases", "threshold", "in_question", "expected", "other"]),
+        VALUES,
+        max_size=6,
+    ),
+    junk=st.text(max_size=30),
+)
+def test_any_rubric_file_is_a_rubric_or_one_clear_error(fields, junk):
+    body = "".join(f"{key} = {toml_value(v)}\n" for key, v in fields.items() if v is not None)
+    for text in (f"[[skill]]\n{body}", junk, f"skill = {toml_value(list(fields.values()))}\n"):
+        try:
+            rubric = parse_rubric(text, "fuzz.toml")
+        except BadInput as exc:
+            assert str(exc).startswith("fuzz.toml: ")
+        else:
+            assert rubric.skills and all(s.phrases for s in rubric.skills)
