@@ -103,7 +103,9 @@ def open_existing(db: Path | None) -> Any:
     path = db or default_db_path()
     if not Path(path).exists():
         raise ClipfinderError(f"no database at {path}; run `clipfinder ingest FOLDER` first (or pass --db)")
-    return open_index(path)
+    from clipfinder.store.index import Index
+
+    return Index.existing(path)
 
 
 def _version(value: bool) -> None:

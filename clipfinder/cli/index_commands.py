@@ -102,9 +102,15 @@ def ingest(
     from clipfinder.pipeline.speakers import parse_channels
 
     roles = parse_channels(channels) if channels else None
+    given = paths or []
+    if not given and manifest is None:
+        raise ClipfinderError("nothing to ingest: give one or more files or folders (or --manifest)")
+    if given and manifest is None and not any(p.exists() for p in given):
+        # checked before the index is opened, so a typo does not leave a new empty database behind
+        raise ClipfinderError(f"no such file or folder: {', '.join(str(p) for p in given)}")
     with open_index(db) as index, progress_for(sys.stderr) as progress:
         report = run_ingest(
-            paths or [],
+            given,
             index,
             model=model,
             allow_download=allow_download,

@@ -286,7 +286,10 @@ def ingest_summary(report: IngestReport) -> str:
         f"{len(skipped)} skipped, {len(failed)} failed, {len(not_audio)} not audio"
     ]
     if skipped:
-        lines.append("  skipped files are already indexed (same bytes); --force transcribes them again")
+        lines.append(
+            "  skipped files are already indexed, or copies of another file in this run (same bytes); "
+            "--force transcribes indexed ones again"
+        )
     lines += [f"  not audio {o.path}" for o in not_audio]
     lines += [f"  FAILED {o.detail}" for o in failed]
     if report.reattributed:

@@ -19,7 +19,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Protocol
 
-from clipfinder.errors import BadInput, ClipfinderError, NotAudio
+from clipfinder.errors import BadInput, ClipfinderError, IndexProblem, NotAudio
 from clipfinder.jobs.metadata import load_metadata, read_manifest
 from clipfinder.jobs.pool import stop_workers
 from clipfinder.jobs.rematch import reattribute, rebuild_clips, settle_rubric
@@ -260,9 +260,18 @@ def _store_results(
     by_path = {job.path: (meta, audio_s) for job, meta, audio_s in jobs}
     voices_learnt: set[str] = set()
     with contextlib.closing(_run(jobs, workers)) as results:
-        for result in results:
+        for done, result in enumerate(results):
             meta, audio_s = by_path[result.path]
-            outcome = _store(result, meta, audio_s, index)
+            try:
+                outcome = _store(result, meta, audio_s, index)
+            except IndexProblem as exc:
+                # The index cannot take more (a full disk, a lock held too long): stop the workers
+                # now; every call stored so far stays, and the same command finishes the batch.
+                left = len(jobs) - done
+                raise type(exc)(
+                    f"{exc}. Stopped after indexing {done} of {len(jobs)} file(s); what was indexed stays. "
+                    f"Run the same command again to index the other {left}"
+                ) from None
             report.outcomes.append(outcome)
             progress.advance(outcome)
             transcript = result.transcript
@@ -305,7 +314,6 @@ def _prepare(
         return Outcome(str(path), FAILED, f"{path}: cannot read the file ({exc.strerror})"), None
     if sha in batch_shas:
         return Outcome(str(path), SKIPPED, f"same recording as {batch_shas[sha]}"), None
-    batch_shas[sha] = str(path)
     existing = index.has_sha(sha)
     if existing is not None and not force:
         return Outcome(str(path), SKIPPED, f"already indexed as call {existing.id}", existing.id), None
@@ -314,6 +322,7 @@ def _prepare(
         info = probe(path)
     except ClipfinderError as exc:
         return Outcome(str(path), FAILED, str(exc)), None
+    batch_shas[sha] = str(path)  # only now: a copy of a file that failed its checks gets its own try
     return None, (sha, meta, info.duration_s)
 
 

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING
 
 import sqlite_utils
 
+from clipfinder.errors import IndexUnwritable
 from clipfinder.records import Clip, Match
+from clipfinder.store.connection import writing
 from clipfinder.store.settings import get_setting, put_setting
 
 if TYPE_CHECKING:
@@ -22,7 +24,7 @@ def replace_clips(index: Index, clips_by_call: Mapping[int, Sequence[Clip]]) -> 
     the old clip's id, so ids people noted survive a rematch with an unchanged rubric.
     """
     db = index._db
-    with db.atomic():
+    with writing(db):
         for call_id, clips in clips_by_call.items():
             write_clips(db, call_id, clips)
         clips_changed(db)
@@ -106,10 +108,13 @@ def clip_terms(index: Index) -> list[str]:
     db = index._db
     version = get_setting(db, "clips_version") or "0"
     if get_setting(db, "clip_terms_version") != version:
-        with db.atomic():
-            db.execute("delete from clip_terms")
-            db.execute("insert into clip_terms (term) select term from clips_fts_vocab")
-            put_setting(db, "clip_terms_version", version)
+        try:
+            with writing(db):
+                db.execute("delete from clip_terms")
+                db.execute("insert into clip_terms (term) select term from clips_fts_vocab")
+                put_setting(db, "clip_terms_version", version)
+        except IndexUnwritable:  # a read-only index: read the terms afresh, without keeping them
+            return [r[0] for r in db.execute("select term from clips_fts_vocab")]
     return [r[0] for r in db.execute("select term from clip_terms")]
 
 

@@ -7,7 +7,9 @@ a traceback, whichever command hit it.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +111,13 @@ def connect(path: Path, readonly: bool = False) -> sqlite_utils.Database:
             conn = sqlite3.connect(
                 f"{path.resolve().as_uri()}?mode=ro", uri=True, factory=_Connection, timeout=BUSY_TIMEOUT_S
             )
+            try:
+                conn.execute("select count(*) from sqlite_master").fetchone()
+            except IndexUnwritable:
+                # In a read-only folder SQLite cannot make the WAL's shared-memory file: read the
+                # file as it stands (nothing can be writing to it there anyway).
+                conn.close()
+                conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, factory=_Connection)
         else:
             conn = sqlite3.connect(str(path), factory=_Connection, timeout=BUSY_TIMEOUT_S)
     except sqlite3.Error as exc:
@@ -116,3 +125,22 @@ def connect(path: Path, readonly: bool = False) -> sqlite_utils.Database:
     assert isinstance(conn, _Connection)
     conn.path = path
     return sqlite_utils.Database(conn)
+
+
+@contextlib.contextmanager
+def writing(db: sqlite_utils.Database) -> Iterator[None]:
+    """A write transaction that takes the write lock at its start (BEGIN IMMEDIATE), so a second
+    writer waits its turn (BUSY_TIMEOUT_S) instead of failing when it first writes after reading;
+    inside another transaction it is a savepoint of that one."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        db.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:  # a failed COMMIT (a full disk) leaves it open
+            db.conn.rollback()
+        raise

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from clipfinder.errors import BadInput, NotFound
+from clipfinder.errors import BadInput, IndexUnwritable, NotFound
 from clipfinder.records import (
     BY_CHANNEL,
     PROSPECT,
@@ -34,7 +34,7 @@ from clipfinder.records import (
 )
 from clipfinder.store import schema
 from clipfinder.store.clips import clips_changed, write_clips
-from clipfinder.store.connection import LARGEST_INTEGER, connect
+from clipfinder.store.connection import LARGEST_INTEGER, connect, writing
 from clipfinder.store.voices import add_voice_sample
 from clipfinder.text import now_utc
 
@@ -54,6 +54,8 @@ class Index:
         self.path = Path(path)
         if self.path.is_dir():
             raise BadInput(f"{self.path} is a folder; --db needs a database file path")
+        if self.path.exists() and not self.path.is_file():
+            raise BadInput(f"{self.path} is not a file (a device or a pipe); --db needs a database file path")
         if self.path.parent and not self.path.parent.exists():
             raise BadInput(f"cannot create {self.path}: the folder {self.path.parent} does not exist")
         self._db = connect(self.path)
@@ -77,6 +79,25 @@ class Index:
         index._column_names = {}
         return index
 
+    @classmethod
+    def existing(cls, path: Path | str) -> Index:
+        """An existing index to read: opened for writing where it can be (migrating it if it is
+        from an earlier release), else read-only, so a read-only file or folder can still be read."""
+        try:
+            return cls(path)
+        except IndexUnwritable:
+            index = cls.reader(path)
+        try:
+            if index.schema_version() < schema.SCHEMA_VERSION:
+                raise IndexUnwritable(
+                    f"the index {path} is from an earlier clipfinder and must be upgraded, but it is read-only; "
+                    "open it once where it can be written"
+                )
+        except BaseException:
+            index.close()
+            raise
+        return index
+
     def close(self) -> None:
         self._db.close()
 
@@ -89,7 +110,7 @@ class Index:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Everything written inside happens together or not at all (nested ones are savepoints)."""
-        with self._db.atomic():
+        with writing(self._db):
             yield
 
     def migrate(self) -> list[int]:
@@ -112,7 +133,7 @@ class Index:
         A call with the same bytes (re-ingest with --force) or at the same path (the recording
         changed) is replaced; a recorded failure for the path is cleared.
         """
-        with self._db.atomic():
+        with writing(self._db):
             old = self._db.execute(
                 "select id from calls where sha256 = ? or path = ? order by sha256 = ? desc",
                 [transcript.sha256, transcript.path, transcript.sha256],
@@ -198,7 +219,7 @@ class Index:
         self, call_id: int, segments: Sequence[Segment], metrics: Metrics, attribution: Attribution
     ) -> None:
         """Replace a call's speaker labels (segments and words), metrics and attribution together."""
-        with self._db.atomic():
+        with writing(self._db):
             for table in ("words", "segments", "metrics"):
                 self._db.execute(f"delete from {table} where call_id = ?", [call_id])
             self._write_transcript(call_id, segments)
@@ -218,7 +239,7 @@ class Index:
 
     def record_failure(self, path: str, error: str, sha256: str | None = None) -> None:
         """Remember that a file failed (replacing an older failure of the same path)."""
-        with self._db.atomic():
+        with writing(self._db):
             self._db.execute(
                 "insert into failures (path, sha256, error, failed_at) values (?, ?, ?, ?) "
                 "on conflict(path) do update set sha256 = excluded.sha256, error = excluded.error, "

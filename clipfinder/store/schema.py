@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from clipfinder.store.connection import writing
 from clipfinder.text import now_utc
 
 
@@ -216,7 +217,7 @@ def migrate(db: sqlite_utils.Database) -> list[int]:
     for version, name, migration in MIGRATIONS:
         if version in done:
             continue
-        with db.atomic():
+        with writing(db):
             migration(db)
             db.table("clipfinder_migrations").insert({"version": version, "name": name, "applied_at": now_utc()})
         applied.append(version)

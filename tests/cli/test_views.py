@@ -226,7 +226,8 @@ def test_ingest_summary_counts_failures_and_hints():
     )
     assert ingest_summary(report).splitlines() == [
         "2 indexed (2.0 audio min in 12.3 s), 1 skipped, 1 failed, 1 not audio",
-        "  skipped files are already indexed (same bytes); --force transcribes them again",
+        "  skipped files are already indexed, or copies of another file in this run (same bytes); "
+        "--force transcribes indexed ones again",
         "  not audio /in/notes.txt",
         "  FAILED /in/d.wav: cannot decode this recording (EOF)",
         "  1 mono calls re-attributed with a voiceprint learnt from stereo calls",
