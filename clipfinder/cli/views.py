@@ -8,7 +8,7 @@ from typing import Any
 
 from clipfinder.coaching.loop import FollowUp
 from clipfinder.coaching.trend import Week
-from clipfinder.jobs.ingest import FAILED, INDEXED, NOT_AUDIO, SKIPPED, IngestReport
+from clipfinder.jobs.ingest import FAILED, INDEXED, NOT_AUDIO, SKIPPED, UPDATED, IngestReport
 from clipfinder.pipeline.encoder import INSTALL_HINT
 from clipfinder.pipeline.rubric import Rubric
 from clipfinder.pipeline.sounds import SOUND
@@ -280,11 +280,14 @@ def trend_table(rows: list[Week]) -> str:
 def ingest_summary(report: IngestReport) -> str:
     """What an ingest run did, and what the manager may want to do about it."""
     indexed, skipped, failed, not_audio = (report.having(s) for s in (INDEXED, SKIPPED, FAILED, NOT_AUDIO))
+    updated = report.having(UPDATED)
     audio_min = sum(o.audio_s or 0 for o in indexed) / 60
     lines = [
         f"{len(indexed)} indexed ({audio_min:.1f} audio min in {report.elapsed_s:.1f} s), "
-        f"{len(skipped)} skipped, {len(failed)} failed, {len(not_audio)} not audio"
+        + (f"{len(updated)} updated, " if updated else "")
+        + f"{len(skipped)} skipped, {len(failed)} failed, {len(not_audio)} not audio"
     ]
+    lines += [f"  updated {o.detail}" for o in updated]
     if skipped:
         lines.append(
             "  skipped files are already indexed, or copies of another file in this run (same bytes); "

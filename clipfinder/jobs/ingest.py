@@ -10,14 +10,14 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from enum import Enum
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from clipfinder.errors import BadInput, ClipfinderError, IndexProblem, NotAudio
 from clipfinder.jobs.metadata import load_metadata, read_manifest
@@ -29,7 +29,7 @@ from clipfinder.pipeline.encoder import INSTALL_HINT, voiceprint
 from clipfinder.pipeline.recording import Job, JobResult, Settings, init_process, process
 from clipfinder.pipeline.transcribe import TranscribeOptions
 from clipfinder.pipeline.whisper_model import check_language, language_detector, resolve_model
-from clipfinder.records import NOT_ATTRIBUTED, CallMeta, VoiceSample
+from clipfinder.records import NOT_ATTRIBUTED, Call, CallMeta, VoiceSample
 from clipfinder.store import voices
 from clipfinder.store.index import Index
 
@@ -44,6 +44,7 @@ class Status(str, Enum):
     """What happened to a file."""
 
     INDEXED = "indexed"
+    UPDATED = "updated"  # already indexed: its new place or edited metadata taken over, not transcribed
     SKIPPED = "skipped"  # already indexed (same bytes), or a copy of another file in the batch
     FAILED = "failed"  # recorded in the index's failures, with the reason
     NOT_AUDIO = "not audio"  # a file in a folder that holds no audio stream (passed over)
@@ -52,7 +53,13 @@ class Status(str, Enum):
         return self.value
 
 
-INDEXED, SKIPPED, FAILED, NOT_AUDIO = Status.INDEXED, Status.SKIPPED, Status.FAILED, Status.NOT_AUDIO
+INDEXED, UPDATED, SKIPPED, FAILED, NOT_AUDIO = (
+    Status.INDEXED,
+    Status.UPDATED,
+    Status.SKIPPED,
+    Status.FAILED,
+    Status.NOT_AUDIO,
+)
 
 
 @dataclass(frozen=True)
@@ -127,13 +134,8 @@ def find_recordings(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> tupl
         if given.is_file():
             candidates = [given]
         else:
-            candidates = sorted(
-                p
-                for p in given.rglob("*")
-                if p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(given).parts)
-                and p.suffix.lower() not in METADATA_EXTENSIONS
-            )
+            candidates, unreadable = _files_under(given)
+            outcomes += [Outcome(str(d), FAILED, f"{d}: cannot read this folder ({why})") for d, why in unreadable]
         for path in candidates:
             resolved = path.resolve()
             if resolved in seen:
@@ -151,6 +153,24 @@ def find_recordings(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> tupl
             except ClipfinderError as exc:
                 outcomes.append(Outcome(str(resolved), FAILED, str(exc)))
     return recordings, outcomes
+
+
+def _files_under(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The files below `folder` (hidden ones and metadata left out), and the folders that could
+    not be read with the reason, so none is passed over without a word."""
+    found: list[Path] = []
+    unreadable: list[tuple[Path, str]] = []
+
+    def cannot(error: OSError) -> None:
+        unreadable.append((Path(error.filename or folder), error.strerror or str(error)))
+
+    for root, dirs, files in os.walk(folder, onerror=cannot):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            path = Path(root) / name
+            if not name.startswith(".") and path.suffix.lower() not in METADATA_EXTENSIONS and path.is_file():
+                found.append(path)
+    return sorted(found), unreadable
 
 
 def ingest(
@@ -316,7 +336,7 @@ def _prepare(
         return Outcome(str(path), SKIPPED, f"same recording as {batch_shas[sha]}"), None
     existing = index.has_sha(sha)
     if existing is not None and not force:
-        return Outcome(str(path), SKIPPED, f"already indexed as call {existing.id}", existing.id), None
+        return _known(path, existing, index, entries, channels), None
     try:
         meta = load_metadata(path, entries, channels)
         info = probe(path)
@@ -326,23 +346,73 @@ def _prepare(
     return None, (sha, meta, info.duration_s)
 
 
-def _run(jobs: list[tuple[Job, CallMeta, float | None]], workers: int) -> Generator[JobResult, None, None]:
-    """Yield each job's result as it completes, in this process or in a pool of `workers`."""
+def _known(
+    path: Path,
+    call: Call,
+    index: Index,
+    entries: dict[Path, dict[str, str]] | None,
+    channels: tuple[str, ...] | None,
+) -> Outcome:
+    """A recording indexed before (same bytes): skipped, or its new place and edited metadata taken
+    over without transcribing it again, so its clips keep their ids.
+
+    A copy (the old file is still there) is skipped. Metadata only replaces what is stored when a
+    sidecar or manifest says it: defaults from a new folder never overrule the stored rep.
+    """
+    moved = call.path != str(path)
+    if moved and Path(call.path).exists():
+        return Outcome(str(path), SKIPPED, f"same recording as call {call.id} ({call.path})", call.id)
+    try:
+        meta = load_metadata(path, entries, channels)
+    except ClipfinderError as exc:
+        return Outcome(str(path), FAILED, str(exc))
+    changes = [f"moved from {call.path}"] if moved else []
+    stated = meta.source != "default"
+    if stated:
+        changes += [f for f in ("rep", "account", "date", "title") if getattr(meta, f) != getattr(call, f)]
+    if not changes:
+        note = ""
+        if stated and call.layout == "stereo" and meta.channels and meta.channels != call.channels:
+            note = "; its channels changed in the metadata: --force transcribes it again with them"
+        return Outcome(str(path), SKIPPED, f"already indexed as call {call.id}{note}", call.id)
+    with index.transaction():
+        index.update_source(call.id, str(path), meta if stated else None)
+        if "rep" in changes:  # a mono call's rep voice is then the new rep's
+            rebuild_clips(index, reattribute(index, [call.id]))
+    detail = f"call {call.id}: {', '.join(changes)} updated (not transcribed again)"
+    return Outcome(str(path), UPDATED, detail, call.id, call.duration_s)
+
+
+def _run(
+    jobs: list[tuple[Job, CallMeta, float | None]],
+    workers: int,
+    work: Callable[[Job], JobResult] = process,
+    warm: Callable[..., None] | None = init_process,
+) -> Generator[JobResult, None, None]:
+    """Yield each job's result as it completes, in this process or in a pool of `workers`.
+
+    `work` runs one job in a worker; `warm` prepares each worker process (loads the model).
+    """
     queue = [job for job, _, _ in jobs]
     if workers == 1 or len(queue) <= 1:
         for job in queue:
-            yield process(job)
+            yield work(job)
         return
-    tries: dict[str, int] = {}
-    while queue:
+    suspects: list[Job] = []
+    while queue or suspects:
+        alone = bool(suspects)
+        warm_args: tuple[Any, ...] = (queue or suspects)[0].settings.model_args() if warm is not None else ()
         pool = ProcessPoolExecutor(
-            max_workers=min(workers, len(queue)),
+            max_workers=1 if alone else min(workers, len(queue)),
             mp_context=get_context("spawn"),
-            initializer=init_process,
-            initargs=(queue[0].settings.model, queue[0].settings.cpu_threads),
+            initializer=warm,
+            initargs=warm_args,
         )
         try:
-            yield from _drain(pool, queue, workers, tries)
+            if alone:
+                yield _alone(pool, suspects.pop(0), work)
+            else:
+                yield from _drain(pool, queue, workers, suspects, work)
         except BaseException:
             # Interrupted (Ctrl-C, or the caller stopped reading): stop the workers now rather
             # than let them finish files whose results nobody will store.
@@ -351,19 +421,25 @@ def _run(jobs: list[tuple[Job, CallMeta, float | None]], workers: int) -> Genera
         pool.shutdown(wait=True)
 
 
-def _drain(pool: ProcessPoolExecutor, queue: list[Job], workers: int, tries: dict[str, int]) -> Iterator[JobResult]:
+def _drain(
+    pool: ProcessPoolExecutor,
+    queue: list[Job],
+    workers: int,
+    suspects: list[Job],
+    work: Callable[[Job], JobResult],
+) -> Iterator[JobResult]:
     """Feed `queue` to `pool` until it is empty or the pool breaks (a worker process died).
 
-    When a worker dies, every job in flight is lost with it; each is put back once, and a job
-    that is in flight for a second death is failed, so one file that crashes the decoder
-    cannot take the batch down or blame its neighbours.
+    When a worker dies, every job in flight dies with the pool and nobody can tell which one
+    killed it: they all become `suspects`, each then run alone (`_alone`), so only the file that
+    crashes a worker on its own is blamed.
     """
     in_flight: dict[Future[JobResult], Job] = {}
     while queue or in_flight:
         # Only a few jobs in flight: an interrupt loses little and memory stays flat.
         while queue and len(in_flight) < workers * 2:
             job = queue.pop(0)
-            in_flight[pool.submit(process, job)] = job
+            in_flight[pool.submit(work, job)] = job
         done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
         broken = False
         for future in done:
@@ -372,20 +448,22 @@ def _drain(pool: ProcessPoolExecutor, queue: list[Job], workers: int, tries: dic
                 yield future.result()
             except BrokenProcessPool:
                 broken = True
-                tries[job.path] = tries.get(job.path, 0) + 1
-                if tries[job.path] >= 2:
-                    yield JobResult(
-                        job.path,
-                        job.sha256,
-                        error=f"{job.path}: the worker process died on this file twice; it may be damaged",
-                    )
-                else:
-                    queue.insert(0, job)
+                suspects.append(job)
         if broken:
             for future, job in in_flight.items():
                 future.cancel()
-                queue.insert(0, job)
+                suspects.append(job)
             return
+
+
+def _alone(pool: ProcessPoolExecutor, job: Job, work: Callable[[Job], JobResult]) -> JobResult:
+    """Run one suspect by itself: if its worker dies now, this file is the cause."""
+    try:
+        return pool.submit(work, job).result()
+    except BrokenProcessPool:
+        return JobResult(
+            job.path, job.sha256, error=f"{job.path}: the worker process died on this file; it may be damaged"
+        )
 
 
 def _store(result: JobResult, meta: CallMeta, audio_s: float | None, index: Index) -> Outcome:

@@ -45,6 +45,10 @@ class Settings:
     diarize: DiarizeOptions = DiarizeOptions()
     detector: ModelRef | None = None  # a multilingual model to check the spoken language with
 
+    def model_args(self) -> tuple[ModelRef, int]:
+        """What `init_process` needs to warm a worker up."""
+        return self.model, self.cpu_threads
+
 
 @dataclass(frozen=True)
 class Job:

@@ -106,7 +106,10 @@ def export_clips(
 def cut_audio(source: Path, start_s: float, end_s: float, target: Path, fmt: str) -> None:
     """Write [start_s, end_s] of `source` to `target`, decoding only that window."""
     if not source.exists():
-        raise BadInput(f"the recording {source} is no longer there; re-ingest it from its new place")
+        raise BadInput(
+            f"the recording {source} is no longer there; if it moved, `clipfinder ingest` its new folder: "
+            "the call is found by its content and its path updated, without transcribing it again"
+        )
     with warnings.catch_warnings():
         # pydub warns about ffmpeg before we point it at one, and about audioop on new Pythons.
         warnings.simplefilter("ignore")

@@ -237,6 +237,20 @@ class Index:
                 ],
             )
 
+    def update_source(self, call_id: int, path: str, meta: CallMeta | None = None) -> None:
+        """Point a call at its recording's new place and, if given, its edited metadata (who, with
+        whom, when); its transcript, clips and their ids stay as they are."""
+        with writing(self._db):
+            self._db.execute("update calls set path = ? where id = ?", [path, call_id])
+            if meta is not None:
+                self._db.execute(
+                    "update calls set rep = ?, account = ?, date = ?, title = ?, meta_source = ? where id = ?",
+                    [meta.rep, meta.account, meta.date, meta.title, meta.source, call_id],
+                )
+                # the voice learnt from a stereo call's rep channel belongs to whoever the rep now is
+                self._db.execute("update voice_samples set rep = ? where call_id = ?", [meta.rep, call_id])
+            self._db.execute("delete from failures where path = ?", [path])
+
     def record_failure(self, path: str, error: str, sha256: str | None = None) -> None:
         """Remember that a file failed (replacing an older failure of the same path)."""
         with writing(self._db):

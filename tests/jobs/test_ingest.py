@@ -33,3 +33,24 @@ def test_the_same_file_given_twice_is_seen_once(tmp_path):
     wav = write_wav(tmp_path / "a.wav", [tone(0.5)])
     recordings, _ = find_recordings([wav, tmp_path, wav])
     assert recordings == [wav.resolve()]
+
+
+def test_a_folder_that_cannot_be_read_is_reported_not_passed_over(tmp_path, monkeypatch):
+    import os
+
+    (tmp_path / "calls" / "locked").mkdir(parents=True)
+    (tmp_path / "calls" / "open").mkdir()
+    write_wav(tmp_path / "calls" / "open" / "a.wav", [tone(1.0)])
+    real_scandir = os.scandir
+
+    def scandir(path="."):
+        if str(path).endswith("locked"):  # what a folder without read permission does
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    recordings, outcomes = find_recordings([tmp_path / "calls"])
+    assert [r.name for r in recordings] == ["a.wav"]
+    assert [(o.status, o.detail) for o in outcomes] == [
+        (FAILED, f"{tmp_path / 'calls' / 'locked'}: cannot read this folder (Permission denied)")
+    ]
