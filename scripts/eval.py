@@ -209,6 +209,38 @@ def _srt_seconds(stamp: str) -> float:
     return int(h) * 3600 + int(m) * 60 + float(rest.replace(",", "."))
 
 
+def report_invented_phrases() -> None:
+    """How the filter for phrases Whisper invents (transcribe.likely_invented) does: what it drops
+    on 0.3 s fragments of the fixture calls, and on whole real and fixture recordings."""
+    from clipfinder.pipeline.transcribe import TranscribeOptions, likely_invented
+
+    model = load_model(resolve_model(None), 0)
+    kwargs = TranscribeOptions(language="en").model_kwargs()
+
+    def judged(samples: np.ndarray) -> list[bool]:
+        return [likely_invented(s.no_speech_prob, s.avg_logprob) for s in model.transcribe(samples, **kwargs)[0]]
+
+    fixtures = sorted(
+        p for p in (ROOT / "fixtures" / "calls").rglob("*") if p.suffix in {".wav", ".mp3", ".flac", ".ogg"}
+    )
+    rng = np.random.default_rng(7)
+    fragments: list[bool] = []
+    for path in fixtures:
+        samples = decode(path)[0]
+        for _ in range(40):
+            start = int(rng.uniform(0, len(samples) / 16000 - 0.5) * 16000)
+            fragments += judged(samples[start : start + 4800])
+    whole: list[bool] = []
+    for path in fixtures:
+        for channel in decode(path):
+            whole += judged(channel)
+    for _name, _ref, samples in wer_files():
+        whole += judged(samples)
+    print("\n## Phrases Whisper invents on fragments (transcribe.likely_invented)")
+    print(f"0.3 s fragments of the fixture calls: {len(fragments)} segments with words, {sum(fragments)} dropped")
+    print(f"whole recordings (fixtures and real speech): {len(whole)} segments, {sum(whole)} dropped")
+
+
 def main() -> None:
     report_fixture_talk_ratio()
     if not AUDIO.exists():
@@ -217,6 +249,7 @@ def main() -> None:
     report_wer()
     report_stereo_talk_share()
     report_matching_on_a_phone_call()
+    report_invented_phrases()
 
 
 if __name__ == "__main__":
