@@ -21,14 +21,14 @@ from typing import Any, Protocol
 
 from clipfinder.errors import BadInput, ClipfinderError, IndexProblem, NotAudio
 from clipfinder.jobs.metadata import load_metadata, read_manifest
-from clipfinder.jobs.pool import stop_workers
+from clipfinder.jobs.pool import end_with_parent, stop_workers
 from clipfinder.jobs.rematch import reattribute, rebuild_clips, settle_rubric
 from clipfinder.pipeline.audio import AUDIO_EXTENSIONS, METADATA_EXTENSIONS, probe, sha256_file
 from clipfinder.pipeline.clustering import DiarizeOptions
 from clipfinder.pipeline.encoder import INSTALL_HINT, voiceprint
 from clipfinder.pipeline.recording import Job, JobResult, Settings, init_process, process
 from clipfinder.pipeline.transcribe import TranscribeOptions
-from clipfinder.pipeline.whisper_model import check_language, language_detector, resolve_model
+from clipfinder.pipeline.whisper_model import ModelRef, check_language, language_detector, resolve_model
 from clipfinder.records import NOT_ATTRIBUTED, Call, CallMeta, VoiceSample
 from clipfinder.store import voices
 from clipfinder.store.index import Index
@@ -383,16 +383,23 @@ def _known(
     return Outcome(str(path), UPDATED, detail, call.id, call.duration_s)
 
 
+def start_worker(model: ModelRef, cpu_threads: int) -> None:
+    """A worker process's start: it ends with this process, and loads the model before any file."""
+    end_with_parent()
+    init_process(model, cpu_threads)
+
+
 def _run(
     jobs: list[tuple[Job, CallMeta, float | None]],
     workers: int,
     work: Callable[[Job], JobResult] = process,
-    warm: Callable[..., None] | None = init_process,
+    warm: Callable[..., None] | None = None,
 ) -> Generator[JobResult, None, None]:
     """Yield each job's result as it completes, in this process or in a pool of `workers`.
 
-    `work` runs one job in a worker; `warm` prepares each worker process (loads the model).
+    `work` runs one job in a worker; `warm` prepares each worker process (default: start_worker).
     """
+    warm = warm or start_worker
     queue = [job for job, _, _ in jobs]
     if workers == 1 or len(queue) <= 1:
         for job in queue:
@@ -401,7 +408,7 @@ def _run(
     suspects: list[Job] = []
     while queue or suspects:
         alone = bool(suspects)
-        warm_args: tuple[Any, ...] = (queue or suspects)[0].settings.model_args() if warm is not None else ()
+        warm_args: tuple[Any, ...] = (queue or suspects)[0].settings.model_args()
         pool = ProcessPoolExecutor(
             max_workers=1 if alone else min(workers, len(queue)),
             mp_context=get_context("spawn"),

@@ -19,7 +19,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from clipfinder.errors import BadInput
-from clipfinder.jobs.pool import stop_workers
+from clipfinder.jobs.pool import end_with_parent, stop_workers
 from clipfinder.pipeline.clips import build_clips
 from clipfinder.pipeline.encoder import voiceprint
 from clipfinder.pipeline.matching import matcher_for
@@ -155,7 +155,7 @@ def _clips_of(
     new = _match_calls(index, rubric, here, clip_seconds)
     away = [c for c in calls if c[0] not in uncommitted]
     batches = [away[i : i + BATCH_CALLS] for i in range(0, len(away), BATCH_CALLS)]
-    pool = ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"))
+    pool = ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"), initializer=end_with_parent)
     try:
         futures = [pool.submit(_match_batch, str(index.path), rubric, batch, clip_seconds) for batch in batches]
         for future in as_completed(futures):

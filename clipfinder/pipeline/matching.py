@@ -14,7 +14,7 @@ position of a call at once with numpy, never in a Python loop over words.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -102,7 +102,24 @@ class Matcher:
         )
 
     def match(self, words: Sequence[Word]) -> list[Match]:
-        """All rubric matches in a call's time-ordered words, best first within each skill."""
+        """All rubric matches in a call's time-ordered words, best first within each skill.
+
+        Each known speaker's words are matched as their own stream, so the other side talking at
+        the same time (crosstalk on a stereo call interleaves the two channels' words) cannot
+        split a phrase; match word indices still refer to `words`.
+        """
+        streams: dict[str, list[int]] = {}
+        for i, w in enumerate(words):
+            streams.setdefault(w.speaker, []).append(i)
+        if len(streams) <= 1:
+            return self._match_stream(words)
+        found = []
+        for indices in streams.values():
+            for m in self._match_stream([words[i] for i in indices]):
+                found.append(replace(m, word_start=indices[m.word_start], word_end=indices[m.word_end]))
+        return _best_per_moment(found)
+
+    def _match_stream(self, words: Sequence[Word]) -> list[Match]:
         tokens, token_word = self._tokens(words)
         if not tokens:
             return []

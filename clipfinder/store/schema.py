@@ -208,16 +208,23 @@ SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
 def migrate(db: sqlite_utils.Database) -> list[int]:
-    """Apply the migrations this database lacks; returns the versions applied."""
-    table = db.table("clipfinder_migrations")
-    if not table.exists():
-        table.create({"version": int, "name": str, "applied_at": str}, pk="version")
-    done = {row["version"] for row in db.table("clipfinder_migrations").rows}
+    """Apply the migrations this database lacks; returns the versions applied.
+
+    Each runs under the write lock and is skipped if another process applied it meanwhile, so two
+    commands opening a new index at once do not both create its tables.
+    """
+    if db.table("clipfinder_migrations").exists() and schema_version(db) >= SCHEMA_VERSION:
+        return []  # up to date: no write lock taken, so opening never waits behind a writer
+    with writing(db):
+        db.execute(
+            "create table if not exists [clipfinder_migrations] "
+            "([version] INTEGER PRIMARY KEY, [name] TEXT, [applied_at] TEXT)"
+        )
     applied = []
     for version, name, migration in MIGRATIONS:
-        if version in done:
-            continue
         with writing(db):
+            if db.execute("select 1 from clipfinder_migrations where version = ?", [version]).fetchone():
+                continue
             migration(db)
             db.table("clipfinder_migrations").insert({"version": version, "name": name, "applied_at": now_utc()})
         applied.append(version)

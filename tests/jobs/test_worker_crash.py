@@ -30,11 +30,15 @@ def crash_on_poison(job: Job) -> JobResult:
     return JobResult(job.path, job.sha256, error="fine")
 
 
+def no_model(model, cpu_threads) -> None:
+    """Workers of this test need no model."""
+
+
 def test_only_the_file_that_kills_its_worker_is_blamed():
     settings = Settings(resolve_model(None), TranscribeOptions(), load_rubric(None), 30.0)
     names = ["a.wav", "b.wav", "poison.wav", "c.wav", "d.wav", "e.wav"]
     jobs = [(Job(f"/calls/{n}", n, settings), CallMeta(rep="x", date="2026-11-20"), 1.0) for n in names]
-    results = {r.path.rsplit("/", 1)[-1]: r.error for r in _run(jobs, workers=2, work=crash_on_poison, warm=None)}
+    results = {r.path.rsplit("/", 1)[-1]: r.error for r in _run(jobs, workers=2, work=crash_on_poison, warm=no_model)}
     assert results == {
         "a.wav": "fine",
         "b.wav": "fine",

@@ -99,3 +99,15 @@ def test_similarities_are_cached_across_calls():
     columns = m._sim.shape[1]
     m.match(said("walk me thru it"))
     assert m._sim.shape[1] == columns
+
+
+def test_crosstalk_from_the_other_channel_does_not_split_a_phrase():
+    """Stereo: both talk at once, so the channels' words interleave in time; each speaker's own
+    words still hold their phrase, and its word indices point into the call's words."""
+    rep = said("could you walk me through how you coach", "rep")
+    prospect = said("yeah sure okay right uh huh", "prospect", start=0.45)
+    words = sorted(rep + prospect, key=lambda w: w.start)
+    (m,) = rubric(["walk me through"]).match(words)
+    assert m.speaker == "rep" and m.phrase == "walk me through"
+    assert [words[m.word_start].text, words[m.word_end].text] == ["walk", "through"]
+    assert m.sentence == "could you walk me through how you coach"
