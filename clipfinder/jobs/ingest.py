@@ -10,25 +10,22 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from clipfinder.errors import BadInput, ClipfinderError, IndexProblem, NotAudio
 from clipfinder.jobs.metadata import load_metadata, read_manifest
-from clipfinder.jobs.pool import end_with_parent, stop_workers
+from clipfinder.jobs.pool import run_jobs
 from clipfinder.jobs.rematch import reattribute, rebuild_clips, settle_rubric
 from clipfinder.pipeline.audio import AUDIO_EXTENSIONS, METADATA_EXTENSIONS, probe, sha256_file
 from clipfinder.pipeline.clustering import DiarizeOptions
 from clipfinder.pipeline.encoder import INSTALL_HINT, voiceprint
-from clipfinder.pipeline.recording import Job, JobResult, Settings, init_process, process
+from clipfinder.pipeline.recording import Job, JobResult, Settings
 from clipfinder.pipeline.transcribe import TranscribeOptions
-from clipfinder.pipeline.whisper_model import ModelRef, check_language, language_detector, resolve_model
+from clipfinder.pipeline.whisper_model import check_language, language_detector, resolve_model
 from clipfinder.records import NOT_ATTRIBUTED, Call, CallMeta, VoiceSample
 from clipfinder.store import voices
 from clipfinder.store.index import Index
@@ -279,7 +276,7 @@ def _store_results(
     """Run the jobs and store each result as it comes; returns the reps whose voice was learnt."""
     by_path = {job.path: (meta, audio_s) for job, meta, audio_s in jobs}
     voices_learnt: set[str] = set()
-    with contextlib.closing(_run(jobs, workers)) as results:
+    with contextlib.closing(run_jobs([job for job, _, _ in jobs], workers)) as results:
         for done, result in enumerate(results):
             meta, audio_s = by_path[result.path]
             try:
@@ -380,97 +377,7 @@ def _known(
         if "rep" in changes:  # a mono call's rep voice is then the new rep's
             rebuild_clips(index, reattribute(index, [call.id]))
     detail = f"call {call.id}: {', '.join(changes)} updated (not transcribed again)"
-    return Outcome(str(path), UPDATED, detail, call.id, call.duration_s)
-
-
-def start_worker(model: ModelRef, cpu_threads: int) -> None:
-    """A worker process's start: it ends with this process, and loads the model before any file."""
-    end_with_parent()
-    init_process(model, cpu_threads)
-
-
-def _run(
-    jobs: list[tuple[Job, CallMeta, float | None]],
-    workers: int,
-    work: Callable[[Job], JobResult] = process,
-    warm: Callable[..., None] | None = None,
-) -> Generator[JobResult, None, None]:
-    """Yield each job's result as it completes, in this process or in a pool of `workers`.
-
-    `work` runs one job in a worker; `warm` prepares each worker process (default: start_worker).
-    """
-    warm = warm or start_worker
-    queue = [job for job, _, _ in jobs]
-    if workers == 1 or len(queue) <= 1:
-        for job in queue:
-            yield work(job)
-        return
-    suspects: list[Job] = []
-    while queue or suspects:
-        alone = bool(suspects)
-        warm_args: tuple[Any, ...] = (queue or suspects)[0].settings.model_args()
-        pool = ProcessPoolExecutor(
-            max_workers=1 if alone else min(workers, len(queue)),
-            mp_context=get_context("spawn"),
-            initializer=warm,
-            initargs=warm_args,
-        )
-        try:
-            if alone:
-                yield _alone(pool, suspects.pop(0), work)
-            else:
-                yield from _drain(pool, queue, workers, suspects, work)
-        except BaseException:
-            # Interrupted (Ctrl-C, or the caller stopped reading): stop the workers now rather
-            # than let them finish files whose results nobody will store.
-            stop_workers(pool)
-            raise
-        pool.shutdown(wait=True)
-
-
-def _drain(
-    pool: ProcessPoolExecutor,
-    queue: list[Job],
-    workers: int,
-    suspects: list[Job],
-    work: Callable[[Job], JobResult],
-) -> Iterator[JobResult]:
-    """Feed `queue` to `pool` until it is empty or the pool breaks (a worker process died).
-
-    When a worker dies, every job in flight dies with the pool and nobody can tell which one
-    killed it: they all become `suspects`, each then run alone (`_alone`), so only the file that
-    crashes a worker on its own is blamed.
-    """
-    in_flight: dict[Future[JobResult], Job] = {}
-    while queue or in_flight:
-        # Only a few jobs in flight: an interrupt loses little and memory stays flat.
-        while queue and len(in_flight) < workers * 2:
-            job = queue.pop(0)
-            in_flight[pool.submit(work, job)] = job
-        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-        broken = False
-        for future in done:
-            job = in_flight.pop(future)
-            try:
-                yield future.result()
-            except BrokenProcessPool:
-                broken = True
-                suspects.append(job)
-        if broken:
-            for future, job in in_flight.items():
-                future.cancel()
-                suspects.append(job)
-            return
-
-
-def _alone(pool: ProcessPoolExecutor, job: Job, work: Callable[[Job], JobResult]) -> JobResult:
-    """Run one suspect by itself: if its worker dies now, this file is the cause."""
-    try:
-        return pool.submit(work, job).result()
-    except BrokenProcessPool:
-        return JobResult(
-            job.path, job.sha256, error=f"{job.path}: the worker process died on this file; it may be damaged"
-        )
+    return Outcome(str(path), UPDATED, detail, call.id)
 
 
 def _store(result: JobResult, meta: CallMeta, audio_s: float | None, index: Index) -> Outcome:

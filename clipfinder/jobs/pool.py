@@ -1,4 +1,5 @@
-"""Process pools that stop at once when interrupted (ingest's workers, rematch's matchers)."""
+"""Worker processes: running ingest's jobs in a pool, blaming only the file that kills a worker,
+and pools that stop at once when interrupted or orphaned (ingest's workers, rematch's matchers)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,14 @@ import os
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
+from typing import Any
+
+from clipfinder.pipeline.recording import Job, JobResult, init_process, process
+from clipfinder.pipeline.whisper_model import ModelRef
 
 WATCH_PARENT_S = 0.5  # how often a worker checks that the process that started it is still there
 
@@ -44,3 +52,93 @@ def end_with_parent() -> None:
                 os._exit(1)
 
     threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
+def start_worker(model: ModelRef, cpu_threads: int) -> None:
+    """A worker process's start: it ends with this process, and loads the model before any file."""
+    end_with_parent()
+    init_process(model, cpu_threads)
+
+
+def run_jobs(
+    jobs: list[Job],
+    workers: int,
+    work: Callable[[Job], JobResult] = process,
+    warm: Callable[..., None] | None = None,
+) -> Generator[JobResult, None, None]:
+    """Yield each job's result as it completes, in this process or in a pool of `workers`.
+
+    `work` runs one job in a worker; `warm` prepares each worker process (default: start_worker).
+    """
+    warm = warm or start_worker
+    queue = list(jobs)
+    if workers == 1 or len(queue) <= 1:
+        for job in queue:
+            yield work(job)
+        return
+    suspects: list[Job] = []
+    while queue or suspects:
+        alone = bool(suspects)
+        warm_args: tuple[Any, ...] = (queue or suspects)[0].settings.model_args()
+        pool = ProcessPoolExecutor(
+            max_workers=1 if alone else min(workers, len(queue)),
+            mp_context=get_context("spawn"),
+            initializer=warm,
+            initargs=warm_args,
+        )
+        try:
+            if alone:
+                yield _alone(pool, suspects.pop(0), work)
+            else:
+                yield from _drain(pool, queue, workers, suspects, work)
+        except BaseException:
+            # Interrupted (Ctrl-C, or the caller stopped reading): stop the workers now rather
+            # than let them finish files whose results nobody will store.
+            stop_workers(pool)
+            raise
+        pool.shutdown(wait=True)
+
+
+def _drain(
+    pool: ProcessPoolExecutor,
+    queue: list[Job],
+    workers: int,
+    suspects: list[Job],
+    work: Callable[[Job], JobResult],
+) -> Iterator[JobResult]:
+    """Feed `queue` to `pool` until it is empty or the pool breaks (a worker process died).
+
+    When a worker dies, every job in flight dies with the pool and nobody can tell which one
+    killed it: they all become `suspects`, each then run alone (`_alone`), so only the file that
+    crashes a worker on its own is blamed.
+    """
+    in_flight: dict[Future[JobResult], Job] = {}
+    while queue or in_flight:
+        # Only a few jobs in flight: an interrupt loses little and memory stays flat.
+        while queue and len(in_flight) < workers * 2:
+            job = queue.pop(0)
+            in_flight[pool.submit(work, job)] = job
+        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+        broken = False
+        for future in done:
+            job = in_flight.pop(future)
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                broken = True
+                suspects.append(job)
+        if broken:
+            for future, job in in_flight.items():
+                future.cancel()
+                suspects.append(job)
+            return
+
+
+def _alone(pool: ProcessPoolExecutor, job: Job, work: Callable[[Job], JobResult]) -> JobResult:
+    """Run one suspect by itself: if its worker dies now, this file is the cause."""
+    try:
+        return pool.submit(work, job).result()
+    except BrokenProcessPool:
+        return JobResult(
+            job.path, job.sha256, error=f"{job.path}: the worker process died on this file; it may be damaged"
+        )

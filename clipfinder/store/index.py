@@ -15,14 +15,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from clipfinder.errors import BadInput, IndexUnwritable, NotFound
 from clipfinder.records import (
-    BY_CHANNEL,
-    PROSPECT,
-    REP,
-    UNKNOWN,
     Attribution,
     Call,
     CallMeta,
@@ -35,7 +29,8 @@ from clipfinder.records import (
 from clipfinder.store import schema
 from clipfinder.store.clips import clips_changed, write_clips
 from clipfinder.store.connection import LARGEST_INTEGER, connect, writing
-from clipfinder.store.voices import add_voice_sample
+from clipfinder.store.rows import call_from_row, metrics_from_row, metrics_row
+from clipfinder.store.voices import add_voice_sample, blob
 from clipfinder.text import now_utc
 
 DB_ENV = "CLIPFINDER_DB"
@@ -169,7 +164,7 @@ class Index:
             call_id = int(self._db.table("calls").insert(row).last_pk or 0)
             self._write_transcript(call_id, transcript.segments)
             self._db.table("call_voices").insert_all(
-                {"call_id": call_id, "voice": i, "embedding": _blob(v.embedding), "seconds": v.seconds}
+                {"call_id": call_id, "voice": i, "embedding": blob(v.embedding), "seconds": v.seconds}
                 for i, v in enumerate(transcript.voices)
             )
             self._db.table("voice_speech").insert_all(
@@ -178,7 +173,7 @@ class Index:
             )
             if transcript.rep_sample is not None:
                 add_voice_sample(self._db, meta.rep, transcript.rep_sample, "stereo call", call_id)
-            self._db.table("metrics").insert(_metrics_row(call_id, metrics))
+            self._db.table("metrics").insert(metrics_row(call_id, metrics))
             write_clips(self._db, call_id, clips)
             clips_changed(self._db)
             self._db.execute("delete from failures where path = ?", [transcript.path])
@@ -223,7 +218,7 @@ class Index:
             for table in ("words", "segments", "metrics"):
                 self._db.execute(f"delete from {table} where call_id = ?", [call_id])
             self._write_transcript(call_id, segments)
-            self._db.table("metrics").insert(_metrics_row(call_id, metrics))
+            self._db.table("metrics").insert(metrics_row(call_id, metrics))
             self._db.execute(
                 "update calls set attribution = ?, attribution_confidence = ?, voices = ?, rep_voice = ?, "
                 "separability = ? where id = ?",
@@ -316,7 +311,7 @@ class Index:
 
     def metrics(self, call_id: int) -> Metrics:
         row = self._db.execute("select * from metrics where call_id = ?", [call_id]).fetchone()
-        return _metrics_from_row(dict(zip(self._columns("metrics"), row)))
+        return metrics_from_row(dict(zip(self._columns("metrics"), row)))
 
     def segments(self, call_id: int) -> list[Segment]:
         """A call's segments in time order, each with its words."""
@@ -354,31 +349,7 @@ class Index:
         return self._column_names[table]
 
     def _call(self, row: Any) -> Call:
-        data = dict(zip(self._columns("calls"), row))
-        return Call(
-            id=data["id"],
-            sha256=data["sha256"],
-            path=data["path"],
-            rep=data["rep"],
-            date=data["date"],
-            account=data["account"],
-            title=data["title"],
-            duration_s=data["duration_s"],
-            layout=data["layout"],
-            channels=tuple(json.loads(data["channels"])) if data["channels"] else None,
-            model=data["model"],
-            language=data["language"],
-            ingested_at=data["ingested_at"],
-            attribution=Attribution(
-                data["attribution"] or BY_CHANNEL,
-                data["attribution_confidence"],
-                data["voices"],
-                data["rep_voice"],
-                data["separability"],
-            ),
-            language_probability=data["language_probability"],
-            expected_language=data["expected_language"] or data["language"],
-        )
+        return call_from_row(dict(zip(self._columns("calls"), row)))
 
     def words(self, call_id: int) -> list[Word]:
         """A call's words in time order (the order match word indices refer to)."""
@@ -390,42 +361,3 @@ class Index:
                 [call_id],
             )
         ]
-
-
-def _blob(embedding: Sequence[float]) -> bytes:
-    return np.asarray(embedding, dtype=np.float32).tobytes()
-
-
-def _metrics_row(call_id: int, m: Metrics) -> dict[str, Any]:
-    return {
-        "call_id": call_id,
-        "talk_ratio": m.talk_ratio,
-        "rep_talk_s": m.talk_seconds.get(REP),
-        "prospect_talk_s": m.talk_seconds.get(PROSPECT),
-        "unknown_talk_s": m.talk_seconds.get(UNKNOWN),
-        "rep_monologue_s": m.longest_monologue_s.get(REP),
-        "prospect_monologue_s": m.longest_monologue_s.get(PROSPECT),
-        "rep_questions": m.questions.get(REP),
-        "prospect_questions": m.questions.get(PROSPECT),
-        "unknown_questions": m.questions.get(UNKNOWN),
-        "speaker_switches": m.speaker_switches,
-        "interactivity": m.interactivity,
-        "patience_s": m.patience_s,
-    }
-
-
-def _metrics_from_row(row: dict[str, Any]) -> Metrics:
-    talk = {REP: row["rep_talk_s"], PROSPECT: row["prospect_talk_s"]}
-    questions = {REP: row["rep_questions"], PROSPECT: row["prospect_questions"]}
-    if row["unknown_talk_s"] is not None:
-        talk[UNKNOWN] = row["unknown_talk_s"]
-        questions[UNKNOWN] = row["unknown_questions"]
-    return Metrics(
-        talk_seconds=talk,
-        talk_ratio=row["talk_ratio"],
-        longest_monologue_s={REP: row["rep_monologue_s"], PROSPECT: row["prospect_monologue_s"]},
-        questions=questions,
-        speaker_switches=row["speaker_switches"],
-        interactivity=row["interactivity"],
-        patience_s=row["patience_s"],
-    )

@@ -6,12 +6,11 @@ import os
 import signal
 
 from clipfinder import Index, ingest
-from clipfinder.jobs.ingest import _run
+from clipfinder.jobs.pool import run_jobs
 from clipfinder.pipeline.recording import Job, JobResult, Settings
 from clipfinder.pipeline.rubric import load_rubric
 from clipfinder.pipeline.transcribe import TranscribeOptions
 from clipfinder.pipeline.whisper_model import resolve_model
-from clipfinder.records import CallMeta
 
 from ..conftest import CALLS
 
@@ -37,8 +36,10 @@ def no_model(model, cpu_threads) -> None:
 def test_only_the_file_that_kills_its_worker_is_blamed():
     settings = Settings(resolve_model(None), TranscribeOptions(), load_rubric(None), 30.0)
     names = ["a.wav", "b.wav", "poison.wav", "c.wav", "d.wav", "e.wav"]
-    jobs = [(Job(f"/calls/{n}", n, settings), CallMeta(rep="x", date="2026-11-20"), 1.0) for n in names]
-    results = {r.path.rsplit("/", 1)[-1]: r.error for r in _run(jobs, workers=2, work=crash_on_poison, warm=no_model)}
+    jobs = [Job(f"/calls/{n}", n, settings) for n in names]
+    results = {
+        r.path.rsplit("/", 1)[-1]: r.error for r in run_jobs(jobs, workers=2, work=crash_on_poison, warm=no_model)
+    }
     assert results == {
         "a.wav": "fine",
         "b.wav": "fine",

@@ -71,7 +71,7 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path, monkeypatch):
         raise sqlite3.OperationalError("disk I/O error")
 
     with Index(tmp_path / "x.db") as index:
-        monkeypatch.setattr(clipfinder.store.index, "_metrics_row", boom)
+        monkeypatch.setattr(clipfinder.store.index, "metrics_row", boom)
         with pytest.raises(sqlite3.OperationalError):
             store(index, make_transcript())
         for table in ("calls", "segments", "words", "metrics", "segments_fts"):
