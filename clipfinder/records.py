@@ -55,6 +55,8 @@ class CallMeta:
     title: str | None = None
     channels: tuple[str, ...] | None = None
     source: str = "default"
+    # the fields the sidecar or manifest gave (the others are defaults: folder name, file time)
+    stated: frozenset[str] = frozenset()
 
 
 # How the roles of a call's words were decided (docs/diarization.md).

@@ -7,6 +7,7 @@ clipfinder stamps itself (ingested_at, made_at...) is UTC from `now_utc`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -22,8 +23,9 @@ def join_words(texts: Iterable[str]) -> str:
 
 
 def printable(text: str, keep_newlines: bool = False) -> str:
-    """`text` safe to print on a terminal: control and format characters (escape sequences, BEL,
-    carriage returns, bidi overrides; newlines unless kept) are shown as escapes like \\x1b."""
+    """`text` safe to print on a terminal: control characters (escape sequences, BEL, carriage
+    returns; newlines and tabs unless kept), line separators and bidi overrides are shown as
+    escapes like \\x1b. Other text (accents, non-breaking spaces, emoji) is left alone."""
     return "".join(ch if _harmless(ch, keep_newlines) else _escape(ch) for ch in text)
 
 
@@ -32,10 +34,16 @@ def has_control(text: str) -> bool:
     return any(not _harmless(ch, False) for ch in text)
 
 
+# Characters that reorder the text around them on a terminal ("Trojan source" tricks).
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def _harmless(ch: str, keep_newlines: bool) -> bool:
-    if ch == "\n":
+    if ch in "\n\t":
         return keep_newlines
-    return ch.isprintable() or ch == " " or (ch == "\t" and keep_newlines)
+    # control characters (escape, BEL, carriage return...), line and paragraph separators, and
+    # the stand-ins for bytes of a file name that is not UTF-8
+    return unicodedata.category(ch) not in ("Cc", "Zl", "Zp", "Cs") and ch not in _BIDI_CONTROLS
 
 
 def _escape(ch: str) -> str:
@@ -76,15 +84,15 @@ def now_utc() -> str:
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
-def parse_iso(text: str) -> tuple[datetime, bool]:
-    """(when, has_time) of 'YYYY-MM-DD' or an ISO date-time from FIRST_YEAR to LAST_YEAR;
-    ValueError for anything else."""
+def parse_iso(text: str, bounded: bool = True) -> tuple[datetime, bool]:
+    """(when, has_time) of 'YYYY-MM-DD' or an ISO date-time, from FIRST_YEAR to LAST_YEAR unless
+    not `bounded`; ValueError for anything else."""
     text = text.strip()
     if len(text) == 10:
         when, has_time = datetime.combine(date.fromisoformat(text), datetime.min.time()), False
     else:
         when, has_time = datetime.fromisoformat(text.replace("Z", "+00:00")), True
-    if not FIRST_YEAR <= when.year <= LAST_YEAR:
+    if bounded and not FIRST_YEAR <= when.year <= LAST_YEAR:
         raise ValueError(f"the year must be between {FIRST_YEAR} and {LAST_YEAR}")
     return when, has_time
 
@@ -116,3 +124,16 @@ def parse_moment(value: str | None, what: str = "--date") -> Moment:
             f"{LAST_YEAR} (got '{printable(value)}')"
         ) from None
     return Moment(at.replace(tzinfo=None), has_time)
+
+
+def stored_moment(value: str) -> Moment:
+    """A date the index holds (a call's, a commitment's). One from before the limits on input
+    (an index made by an earlier release) is read as the nearest allowed moment, so one odd row
+    cannot stop prep, trend or followup for a whole team."""
+    try:
+        at, has_time = parse_iso(value, bounded=False)
+    except ValueError:
+        raise BadInput(f"the index holds a date clipfinder cannot read ('{printable(value)}')") from None
+    at = at.replace(tzinfo=None)
+    low, high = datetime(FIRST_YEAR, 1, 1), datetime(LAST_YEAR, 12, 31)
+    return Moment(min(max(at, low), high), has_time)

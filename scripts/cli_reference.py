@@ -1,6 +1,6 @@
 """Print docs/cli.md: the CLI reference, made from the commands' own --help.
 
-make docs      (tests/test_cli.py checks docs/cli.md is in step with this output)
+make docs      (tests/cli/test_cli.py checks docs/cli.md is in step with this output)
 """
 
 from __future__ import annotations

@@ -11,7 +11,9 @@ to the terminal.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -53,6 +55,16 @@ class _Commands(TyperGroup):
         except KeyboardInterrupt:
             say("Interrupted. What was written stays; run the same command again to finish.", err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
+        except BrokenPipeError:
+            # the reader went away (`clipfinder transcript 3 | head`): nothing left to tell anyone
+            with contextlib.suppress(OSError, ValueError):  # so Python's own exit flush stays quiet too
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(EXIT_ERROR) from None
+        except OSError as exc:
+            # the file system refused (a folder without permission, a file gone): the user's to fix
+            where = f" {printable(str(exc.filename))}" if exc.filename else ""
+            say(f"Error: cannot use{where}: {exc.strerror or printable(str(exc))}", err=True)
+            raise typer.Exit(EXIT_ERROR) from None
         except Exception as exc:
             if _typer_handles(exc) or (ctx.obj or {}).get("debug") or os.environ.get(DEBUG_ENV):
                 raise

@@ -91,8 +91,9 @@ def ingest(
 
     Stereo files are attributed by channel; on mono files the voices are told apart (the
     diarize extra) and the rep is the voice nearest their voiceprint (see `enroll`). Already
-    indexed recordings (same bytes) are skipped. A file that fails is reported and recorded;
-    the others go on. Exit code 1 if any file failed.
+    indexed recordings (same bytes) are skipped, or updated without transcribing when they
+    moved or their sidecar changed. A file that fails is reported and recorded; the others go
+    on. Exit code 1 if any file failed.
 
     Example: clipfinder ingest calls/ --db team.db
     """
@@ -358,7 +359,7 @@ def export(
     for e in report.clips:
         extra = f" + {e.subtitles.name}" if e.subtitles else ""
         say(f"clip {e.clip.clip_id} ({e.clip.skill}, {e.clip.rep}): {e.audio}{extra}")
-    say(f"{len(report.clips)} clip(s) exported; manifest: {report.manifest}")
+    say(f"{len(report.clips)} clip(s) exported; manifest: {out / report.manifest.name}")
 
 
 @app.command()

@@ -157,13 +157,13 @@ def prep(
     chosen = fmt or (out.suffix.lstrip(".").lower() if out is not None and out.suffix else "md")
     if chosen == "htm":
         chosen = "html"
-    if out is not None:
-        if out.is_dir():
-            raise CannotWrite(f"{out} is a folder; --out needs a file name such as {rep}-prep.{chosen}")
-        output_folder(out.parent)  # a folder that does not exist yet is made
+    if out is not None and out.is_dir():
+        raise CannotWrite(f"{out} is a folder; --out needs a file name such as {rep}-prep.{chosen}")
     with open_existing(db) as index:
         built = build_prep(index, rep, when)
-        text = render_prep(built, chosen, out.parent if out is not None and chosen == "md" else None)
+        if out is not None:
+            output_folder(out.parent)  # a folder that does not exist yet is made, once the prep is built
+        text = render_prep(built, chosen, out if out is not None and chosen == "md" else None)
     if out is None:
         say(text, nl=False)
         return

@@ -21,7 +21,7 @@ from clipfinder.store import loop as log
 from clipfinder.store import queries
 from clipfinder.store.index import Index
 from clipfinder.store.settings import stored_rubric
-from clipfinder.text import Moment, has_control, parse_moment
+from clipfinder.text import Moment, has_control, parse_moment, stored_moment
 
 FOLLOW_THROUGH = timedelta(hours=72)  # the rep applies the skill on a real call within 72 hours
 CHECK_WITHIN = timedelta(hours=24)  # the manager checks that call's recording within 24 hours
@@ -60,7 +60,7 @@ def focus_history(index: Index, rep: str) -> list[Focus]:
 def current_focus(index: Index, rep: str, on: Moment | None = None) -> Focus | None:
     """The focus in force at `on` (default now): the latest one that started by then."""
     on = on or parse_moment(None)
-    found = [f for f in focus_history(index, rep) if _starts_by(parse_moment(f.since), on)]
+    found = [f for f in focus_history(index, rep) if _starts_by(stored_moment(f.since), on)]
     return found[-1] if found else None
 
 
@@ -99,7 +99,7 @@ def weekly_scores(all_scores: list[Score]) -> dict[date, int]:
     """The last self-score of each week, keyed by the week's Monday."""
     out: dict[date, int] = {}
     for s in all_scores:
-        out[monday(parse_moment(s.date).day)] = s.score
+        out[monday(stored_moment(s.date).day)] = s.score
     return out
 
 
@@ -121,8 +121,8 @@ def rotation_advice(index: Index, rep: str, on: Moment | None = None) -> Rotatio
     focus = current_focus(index, rep, on)
     if focus is None:
         return Rotation(None, None, "no skill in focus: set one with `clipfinder focus`")
-    weeks = (on.day - parse_moment(focus.since).day).days / 7
-    weekly = weekly_scores([s for s in scores(index, rep, focus.skill) if parse_moment(s.date).at <= on.at])
+    weeks = (on.day - stored_moment(focus.since).day).days / 7
+    weekly = weekly_scores([s for s in scores(index, rep, focus.skill) if stored_moment(s.date).at <= on.at])
     this_week = monday(on.day)
     recent = [weekly.get(this_week - timedelta(weeks=k)) for k in range(ROTATE_WEEKS + 1)]
     # this week's score may not be in yet (scores come on Friday): count the last two weeks that have one
@@ -132,7 +132,7 @@ def rotation_advice(index: Index, rep: str, on: Moment | None = None) -> Rotatio
     if ready and weeks >= MIN_FOCUS_WEEKS:
         advice = f"rotate: {weeks:.0f} weeks in focus and self-scores {shown} (4+ two weeks running)"
     elif ready:
-        until = parse_moment(focus.since).day + timedelta(weeks=MIN_FOCUS_WEEKS)
+        until = stored_moment(focus.since).day + timedelta(weeks=MIN_FOCUS_WEEKS)
         advice = (
             f"keep until {until.isoformat()}: self-scores {shown} say ready, but a skill stays at least "
             f"{MIN_FOCUS_WEEKS} weeks ({weeks:.1f} so far)"
@@ -255,12 +255,12 @@ def followup(index: Index, rep: str | None = None, now: Moment | None = None) ->
     out = []
     calls_of: dict[str, list[tuple[int, str, bool]]] = {}
     for c in commitments(index, rep):
-        made = parse_moment(c.date)
+        made = stored_moment(c.date)
         if c.rep not in calls_of:
             calls_of[c.rep] = queries.rep_call_days(index, c.rep)
         calls = []
         for call_id, call_date, in_language in calls_of[c.rep]:
-            when = parse_moment(call_date, "call date")
+            when = stored_moment(call_date)
             if not _after(when, made):
                 continue
             check_by = when.at + (CHECK_WITHIN if when.has_time else timedelta(days=2))

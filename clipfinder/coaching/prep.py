@@ -30,7 +30,7 @@ from clipfinder.records import REP, ClipHit, Focus, RepCall
 from clipfinder.store import queries
 from clipfinder.store.index import Index
 from clipfinder.store.settings import stored_rubric
-from clipfinder.text import Moment, clock, parse_moment, speaker_label
+from clipfinder.text import Moment, clock, parse_moment, speaker_label, stored_moment
 
 AGENDA = (
     (
@@ -165,8 +165,8 @@ def build_prep(index: Index, rep: str, on: str | None = None) -> Prep:
     rep = canonical_rep(index, rep)
     session = parse_moment(on)
     focus = current_focus(index, rep, session)
-    earlier = [c for c in commitments(index, rep) if parse_moment(c.date).at < session.at]
-    period_start = parse_moment(earlier[-1].date) if earlier else Moment(session.at - timedelta(days=7), False)
+    earlier = [c for c in commitments(index, rep) if stored_moment(c.date).at < session.at]
+    period_start = stored_moment(earlier[-1].date) if earlier else Moment(session.at - timedelta(days=7), False)
     last = None
     if earlier:
         last = next(f for f in followup(index, rep, session) if f.commitment.id == earlier[-1].id)
@@ -195,7 +195,7 @@ def build_prep(index: Index, rep: str, on: str | None = None) -> Prep:
 
 
 def _in_period(hit: ClipHit, start: Moment, end: Moment) -> bool:
-    day = parse_moment(hit.date, "call date").day
+    day = stored_moment(hit.date).day
     return start.day <= day <= end.day
 
 

@@ -24,21 +24,23 @@ from clipfinder.text import clock, num, pct, printable
 FORMATS = ("md", "html")
 
 
-def render_prep(prep: Prep, fmt: str, audio_dir: Path | None = None) -> str:
-    """The prep as `fmt`. For Markdown, `audio_dir` (the output file's folder) receives the clip
-    audio so the document can link it; HTML always embeds it."""
+def render_prep(prep: Prep, fmt: str, page: Path | None = None) -> str:
+    """The prep as `fmt`. For Markdown written to the file `page`, the clips' audio is written
+    beside it, named after it (alice-prep-clip12.mp3), so the document can link it; HTML always
+    embeds it."""
     if fmt == "md":
         # a document often lands on a terminal: names and texts must not carry control characters
-        return printable(markdown(prep, audio_dir), keep_newlines=True)
+        return printable(markdown(prep, page), keep_newlines=True)
     if fmt == "html":
-        return page(prep)
+        return html_page(prep)
     raise BadInput(f"unknown prep format '{fmt}'; choose md or html")
 
 
 # -- shared wording ---------------------------------------------------------------------------
 
 
-def _talk_anchor() -> str:
+def talk_anchor() -> str:
+    """The published talk ratio as people quote it: 43% (43:57)."""
     talk = round(ANCHOR_TALK_RATIO * 100)
     return f"{talk}% ({talk}:{100 - talk})"
 
@@ -86,7 +88,7 @@ def _metric_rows(prep: Prep) -> list[tuple[str, str, str, str]]:
             "rep talk ratio",
             pct(week.talk_ratio),
             pct(before.talk_ratio),
-            f"{ANCHOR_TALK_RATIO:.0%} ({ANCHOR_TALK_RATIO * 100:.0f}:{100 - ANCHOR_TALK_RATIO * 100:.0f})",
+            talk_anchor(),
         ),
         (
             "rep questions per call",
@@ -102,14 +104,14 @@ def _metric_rows(prep: Prep) -> list[tuple[str, str, str, str]]:
 # -- Markdown ---------------------------------------------------------------------------------
 
 
-def markdown(prep: Prep, audio_dir: Path | None) -> str:
+def markdown(prep: Prep, page: Path | None) -> str:
     out = [f"# 1-on-1 prep: {prep.rep}, {prep.session}", "", f"Since the last session ({prep.period_start}).", ""]
     out += ["## Focus skill", "", _focus_line(prep), f"Rotation: {prep.rotation.advice}.", ""]
     out += ["## Last week's commitment", ""] + [f"- {line}" for line in _followup_lines(prep.last_commitment)] + [""]
     out += ["## Open with: a positive moment", ""]
-    out += _md_clip(prep.positive, prep.positive_note, audio_dir)
+    out += _md_clip(prep.positive, prep.positive_note, page)
     out += ["## The coaching clip", ""]
-    out += _md_clip(prep.clip, prep.clip_note, audio_dir)
+    out += _md_clip(prep.clip, prep.clip_note, page)
     for alt in prep.alternates:
         out += ["Alternate: " + _clip_heading(alt), ""]
     out += ["## Talk metrics", "", "| | this week | last 4 weeks | anchor |", "|---|---|---|---|"]
@@ -139,13 +141,13 @@ def markdown(prep: Prep, audio_dir: Path | None) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def _md_clip(view: ClipView | None, note: str, audio_dir: Path | None) -> list[str]:
+def _md_clip(view: ClipView | None, note: str, page: Path | None) -> list[str]:
     if view is None:
         return [note + ".", ""]
     out = [_clip_heading(view), f"({note})", ""]
-    if audio_dir is not None:
-        name = f"clip{view.hit.clip_id}.mp3"
-        cut_audio(Path(view.hit.path), view.hit.start_s, view.hit.end_s, audio_dir / name, "mp3")
+    if page is not None:
+        name = f"{page.stem}-clip{view.hit.clip_id}.mp3"
+        cut_audio(Path(view.hit.path), view.hit.start_s, view.hit.end_s, page.with_name(name), "mp3")
         out += [f"Audio: [{name}]({name})", ""]
     else:
         out += [f"Audio: `clipfinder export {view.hit.clip_id} --out DIR` (or `prep --out FILE.md` writes it)", ""]
@@ -169,7 +171,7 @@ section{break-inside:avoid}
 """
 
 
-def page(prep: Prep) -> str:
+def html_page(prep: Prep) -> str:
     e = html.escape
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",

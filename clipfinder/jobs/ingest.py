@@ -138,6 +138,11 @@ def find_recordings(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> tupl
             if resolved in seen:
                 continue
             seen.add(resolved)
+            if not _is_utf8(str(resolved)):  # the index stores names as UTF-8 text
+                outcomes.append(
+                    Outcome(str(resolved), FAILED, f"{resolved}: the file name is not UTF-8 text; rename it")
+                )
+                continue
             if path.suffix.lower() in AUDIO_EXTENSIONS:
                 recordings.append(resolved)
                 continue
@@ -150,6 +155,14 @@ def find_recordings(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> tupl
             except ClipfinderError as exc:
                 outcomes.append(Outcome(str(resolved), FAILED, str(exc)))
     return recordings, outcomes
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes Python could only keep as surrogates
+        return False
+    return True
 
 
 def _files_under(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -284,10 +297,10 @@ def _store_results(
             except IndexProblem as exc:
                 # The index cannot take more (a full disk, a lock held too long): stop the workers
                 # now; every call stored so far stays, and the same command finishes the batch.
-                left = len(jobs) - done
+                indexed = len([o for o in report.outcomes if o.status == INDEXED])
                 raise type(exc)(
-                    f"{exc}. Stopped after indexing {done} of {len(jobs)} file(s); what was indexed stays. "
-                    f"Run the same command again to index the other {left}"
+                    f"{exc}. Stopped after {done} of {len(jobs)} file(s) ({indexed} indexed); what was indexed "
+                    f"stays. Run the same command again to do the other {len(jobs) - done}"
                 ) from None
             report.outcomes.append(outcome)
             progress.advance(outcome)
@@ -339,6 +352,8 @@ def _prepare(
         info = probe(path)
     except ClipfinderError as exc:
         return Outcome(str(path), FAILED, str(exc)), None
+    except OSError as exc:  # the file went away or became unreadable meanwhile
+        return Outcome(str(path), FAILED, f"{path}: cannot read the file ({exc.strerror or exc})"), None
     batch_shas[sha] = str(path)  # only now: a copy of a file that failed its checks gets its own try
     return None, (sha, meta, info.duration_s)
 
@@ -364,16 +379,15 @@ def _known(
     except ClipfinderError as exc:
         return Outcome(str(path), FAILED, str(exc))
     changes = [f"moved from {call.path}"] if moved else []
-    stated = meta.source != "default"
-    if stated:
-        changes += [f for f in ("rep", "account", "date", "title") if getattr(meta, f) != getattr(call, f)]
-    if not changes:
+    edited = sorted(f for f in meta.stated if getattr(meta, f) != getattr(call, f))
+    if not changes and not edited:
         note = ""
-        if stated and call.layout == "stereo" and meta.channels and meta.channels != call.channels:
+        if call.layout == "stereo" and meta.channels and meta.channels != call.channels:
             note = "; its channels changed in the metadata: --force transcribes it again with them"
         return Outcome(str(path), SKIPPED, f"already indexed as call {call.id}{note}", call.id)
+    changes += edited
     with index.transaction():
-        index.update_source(call.id, str(path), meta if stated else None)
+        index.update_source(call.id, str(path), meta, edited)
         if "rep" in changes:  # a mono call's rep voice is then the new rep's
             rebuild_clips(index, reattribute(index, [call.id]))
     detail = f"call {call.id}: {', '.join(changes)} updated (not transcribed again)"

@@ -101,6 +101,7 @@ def load_metadata(
         title=_text(fields, "title", where),
         channels=parsed,
         source=source,
+        stated=frozenset(k for k in ("rep", "account", "date", "title") if fields.get(k) is not None),
     )
 
 

@@ -115,11 +115,14 @@ def _drain(
     in_flight: dict[Future[JobResult], Job] = {}
     while queue or in_flight:
         # Only a few jobs in flight: an interrupt loses little and memory stays flat.
-        while queue and len(in_flight) < workers * 2:
-            job = queue.pop(0)
-            in_flight[pool.submit(work, job)] = job
-        done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
         broken = False
+        while queue and len(in_flight) < workers * 2 and not broken:
+            try:
+                in_flight[pool.submit(work, queue[0])] = queue[0]
+                queue.pop(0)
+            except BrokenProcessPool:  # a worker died while its result was being stored
+                broken = True
+        done, _ = wait(in_flight, return_when=FIRST_COMPLETED) if in_flight else (set(), set())
         for future in done:
             job = in_flight.pop(future)
             try:

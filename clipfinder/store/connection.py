@@ -90,10 +90,21 @@ class _Connection(sqlite3.Connection):
             raise storage_error(exc, self.path) from exc
         except OverflowError:
             raise BadInput(f"a number given is too large (the largest the index holds is {LARGEST_INTEGER})") from None
+        except UnicodeEncodeError:
+            # a file name or value in no valid encoding (a Latin-1 name on a UTF-8 system)
+            raise BadInput(
+                "a name or value given is not valid text (not UTF-8); rename the file or retype it"
+            ) from None
 
     def executemany(self, *args: Any) -> Any:
         try:
             return super().executemany(*args)
+        except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+            raise storage_error(exc, self.path) from exc
+
+    def executescript(self, *args: Any) -> Any:
+        try:
+            return super().executescript(*args)
         except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
             raise storage_error(exc, self.path) from exc
 

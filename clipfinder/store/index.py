@@ -232,16 +232,22 @@ class Index:
                 ],
             )
 
-    def update_source(self, call_id: int, path: str, meta: CallMeta | None = None) -> None:
-        """Point a call at its recording's new place and, if given, its edited metadata (who, with
-        whom, when); its transcript, clips and their ids stay as they are."""
+    def update_source(self, call_id: int, path: str, meta: CallMeta, fields: Sequence[str] = ()) -> None:
+        """Point a call at its recording's new place and take over `fields` of `meta` (rep,
+        account, date, title); its transcript, clips and their ids stay as they are."""
         with writing(self._db):
+            # a call whose recording was at the new path: that file was replaced by this one
+            others = self._db.execute("select id from calls where path = ? and id != ?", [path, call_id]).fetchall()
+            for (other,) in others:
+                self._delete_call(other)
             self._db.execute("update calls set path = ? where id = ?", [path, call_id])
-            if meta is not None:
-                self._db.execute(
-                    "update calls set rep = ?, account = ?, date = ?, title = ?, meta_source = ? where id = ?",
-                    [meta.rep, meta.account, meta.date, meta.title, meta.source, call_id],
-                )
+            for field in fields:
+                if field not in ("rep", "account", "date", "title"):
+                    raise ValueError(f"not a call field: {field}")
+                self._db.execute(f"update calls set {field} = ? where id = ?", [getattr(meta, field), call_id])
+            if fields:
+                self._db.execute("update calls set meta_source = ? where id = ?", [meta.source, call_id])
+            if "rep" in fields:
                 # the voice learnt from a stereo call's rep channel belongs to whoever the rep now is
                 self._db.execute("update voice_samples set rep = ? where call_id = ?", [meta.rep, call_id])
             self._db.execute("delete from failures where path = ?", [path])
@@ -295,7 +301,7 @@ class Index:
         """A call by id, by the recording's path, or by the start of its SHA-256."""
         text = str(ref).strip()
         row = None
-        if text.isascii() and text.isdigit() and int(text) <= LARGEST_INTEGER:
+        if text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= LARGEST_INTEGER:
             row = self._db.execute("select * from calls where id = ?", [int(text)]).fetchone()
         if row is None:
             try:

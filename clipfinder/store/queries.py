@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from clipfinder.errors import NotFound
 from clipfinder.records import BY_CHANNEL, REP, UNKNOWN, Attribution, ClipHit, RepCall
 from clipfinder.store.connection import LARGEST_INTEGER
-from clipfinder.text import parse_moment
+from clipfinder.text import stored_moment
 
 if TYPE_CHECKING:
     from clipfinder.store.index import Index
@@ -140,7 +140,7 @@ def rep_calls(index: Index, rep: str) -> list[RepCall]:
         RepCall(
             call_id=call_id,
             date=when,
-            day=parse_moment(when, "call date").day,
+            day=stored_moment(when).day,
             account=account,
             talk_ratio=ratio,
             rep_questions=questions,

@@ -134,3 +134,46 @@ def test_the_loop_commands_take_any_dates_scores_and_texts(copy, when, score, no
         result = run(*command, "--db", copy)
         assert no_traceback(result), (command, result.output)
         assert "\x1b" not in result.output
+
+
+def test_a_file_system_refusal_is_the_users_error_not_a_bug(copy, monkeypatch):
+    from pathlib import Path
+
+    real_exists = Path.exists
+
+    def exists(self, *args, **kwargs):
+        if "locked" in str(self):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_exists(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "exists", exists)
+    result = run("calls", "--db", "/srv/locked/team.db")
+    assert one_line_error(result)
+    assert result.output.strip() == "Error: cannot use /srv/locked/team.db: Permission denied"
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(copy, monkeypatch):
+    from clipfinder.cli import views
+
+    def gone(*args, **kwargs):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(views, "calls_table", gone)
+    result = run("calls", "--db", copy)
+    assert result.exit_code == 1 and result.output == ""
+
+
+def test_a_call_id_of_thousands_of_digits_is_just_not_found(copy):
+    result = run("transcript", "9" * 5000, "--db", copy)
+    assert one_line_error(result) and "no call" in result.output
+
+
+def test_a_date_an_earlier_release_stored_out_of_range_stops_nobody(copy):
+    with Index(copy) as index:
+        index._db.execute(
+            "insert into commitments (rep, skill, text, date, made_at) values "
+            "('alice', 'discovery', 'far future', '9999-12-31T23:59', '2026-11-01')"
+        )
+    result = run("followup", "--as-of", "2026-11-20", "--db", copy)
+    assert result.exit_code == 0 and "far future" in result.output
+    assert run("prep", "--rep", "alice", "--date", "2026-11-20T09:00", "--db", copy).exit_code == 0

@@ -54,3 +54,16 @@ def test_a_folder_that_cannot_be_read_is_reported_not_passed_over(tmp_path, monk
     assert [(o.status, o.detail) for o in outcomes] == [
         (FAILED, f"{tmp_path / 'calls' / 'locked'}: cannot read this folder (Permission denied)")
     ]
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_not_fatal(tmp_path):
+    import os
+
+    write_wav(tmp_path / "good.wav", [tone(1.0)])
+    bad = os.fsencode(tmp_path) + b"/caf\xe9.wav"
+    with open(bad, "wb") as f:
+        f.write((tmp_path / "good.wav").read_bytes())
+    recordings, outcomes = find_recordings([tmp_path])
+    assert [r.name for r in recordings] == ["good.wav"]
+    ((status, detail),) = [(o.status, o.detail) for o in outcomes]
+    assert status == FAILED and detail.endswith("the file name is not UTF-8 text; rename it")

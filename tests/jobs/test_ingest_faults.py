@@ -33,7 +33,7 @@ def test_a_full_disk_stops_the_batch_keeps_what_was_indexed_and_says_what_is_lef
 
     monkeypatch.setattr(Index, "write_call", fills_the_disk)
     with Index(tmp_path / "x.db") as index:
-        with pytest.raises(IndexUnwritable, match=r"Stopped after indexing 1 of 2 file\(s\).*the other 1"):
+        with pytest.raises(IndexUnwritable, match=r"Stopped after 1 of 2 file\(s\) \(1 indexed\).*the other 1"):
             ingest(SHORT, index, workers=1)
         assert len(index.calls()) == 1
     monkeypatch.setattr(Index, "write_call", real_write)

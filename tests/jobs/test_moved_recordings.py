@@ -55,3 +55,33 @@ def test_an_edited_sidecar_updates_the_call_and_a_copy_is_skipped(tmp_path):
         (copy,) = ingest([tmp_path / "copy.ogg"], index, workers=1).outcomes
         assert copy.status.value == "skipped" and f"same recording as call {call.id}" in copy.detail
         assert index.calls()[0].path == str(folder / "call.ogg")
+
+
+def test_only_fields_the_sidecar_gives_are_taken_over(tmp_path):
+    import os
+
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    shutil.copy(CALLS / "bob" / "umbrella-intro.ogg", folder / "call.ogg")
+    (folder / "call.ogg.json").write_text(json.dumps({"rep": "alice"}))  # no date: the file's time is used
+    with Index(tmp_path / "x.db") as index:
+        ingest([folder], index, workers=1)
+        (before,) = index.calls()
+        os.utime(folder / "call.ogg", (1_700_000_000, 1_700_000_000))  # copied or touched later
+        (outcome,) = ingest([folder], index, workers=1).outcomes
+        assert outcome.status.value == "skipped"
+        assert index.calls()[0].date == before.date
+
+
+def test_a_recording_moved_over_another_replaces_that_call(tmp_path):
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    shutil.copy(CALLS / "bob" / "umbrella-intro.ogg", folder / "a.ogg")
+    shutil.copy(CALLS / "alice" / "globex-pricing.mp3", folder / "b.mp3")
+    with Index(tmp_path / "x.db") as index:
+        ingest([folder], index, workers=1)
+        a = next(c for c in index.calls() if c.path.endswith("a.ogg"))
+        shutil.move(folder / "a.ogg", folder / "b.mp3")  # b's recording is gone, a's is in its place
+        ingest([folder], index, workers=1)
+        (left,) = index.calls()
+        assert (left.id, left.path) == (a.id, str(folder / "b.mp3"))
