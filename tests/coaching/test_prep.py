@@ -66,7 +66,7 @@ def test_markdown_writes_the_clip_audio_beside_it(coached, tmp_path):
     for heading in ("## Focus skill", "## Last week's commitment", "## The coaching clip", "## Agenda (30 min)"):
         assert heading in text
     assert "MET" in text and "0:10-0:25 **Coaching moment**" in text
-    (link,) = re.findall(r"\[(clip\d+\.mp3)\]", text.split("## The coaching clip")[1].split("##")[0])
+    (link,) = re.findall(r"\[(alice-clip\d+\.mp3)\]", text.split("## The coaching clip")[1].split("##")[0])
     assert (tmp_path / link).stat().st_size > 10_000
 
 
