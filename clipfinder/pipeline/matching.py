@@ -40,6 +40,10 @@ DROPPED_WORD_CREDIT = 0.5
 # Articles are one word to the matcher: speech recognition swaps them freely ("send over the
 # calendar invite" for "a calendar invite") and the swap never changes what a phrase means.
 ARTICLES = {"an": "a", "the": "a"}
+# On a call with both sides heard, a phrase may continue across the other side's words only when
+# the speaker's own words around them are at most this far apart (seconds): talking over each
+# other, not taking turns.
+CROSSTALK_GAP_S = 1.0
 # A sentence also ends where the speaker pauses this long (seconds).
 SENTENCE_PAUSE_S = 1.5
 
@@ -115,8 +119,9 @@ class Matcher:
             return self._match_stream(words)
         found = []
         for indices in streams.values():
-            for m in self._match_stream([words[i] for i in indices]):
-                found.append(replace(m, word_start=indices[m.word_start], word_end=indices[m.word_end]))
+            for piece in _talk_stretches(words, indices):
+                for m in self._match_stream([words[i] for i in piece]):
+                    found.append(replace(m, word_start=piece[m.word_start], word_end=piece[m.word_end]))
         return _best_per_moment(found)
 
     def _match_stream(self, words: Sequence[Word]) -> list[Match]:
@@ -295,6 +300,19 @@ def _moment(
         kind=kind,
         confidence=round(heard * score / 100, 3),
     )
+
+
+def _talk_stretches(words: Sequence[Word], indices: list[int]) -> list[list[int]]:
+    """One speaker's words (`indices` into `words`) cut where the other side held the floor: a
+    phrase may run across the other's words only while they overlap in time (crosstalk), not
+    across a turn of theirs between two of this speaker's."""
+    pieces = [[indices[0]]]
+    for before, after in zip(indices, indices[1:]):
+        between_others = after - before > 1
+        if between_others and words[after].start - words[before].end > CROSSTALK_GAP_S:
+            pieces.append([])
+        pieces[-1].append(after)
+    return pieces
 
 
 def _best_per_moment(found: list[Match]) -> list[Match]:

@@ -111,3 +111,10 @@ def test_crosstalk_from_the_other_channel_does_not_split_a_phrase():
     assert m.speaker == "rep" and m.phrase == "walk me through"
     assert [words[m.word_start].text, words[m.word_end].text] == ["walk", "through"]
     assert m.sentence == "could you walk me through how you coach"
+
+
+def test_a_phrase_does_not_run_across_the_other_sides_turn():
+    rep_start = said("could you walk me", "rep")
+    prospect = said("no thanks we are fine for now really", "prospect", start=1.8)
+    rep_end = said("through it", "rep", start=5.2)
+    assert rubric(["walk me through"]).match(rep_start + prospect + rep_end) == []
