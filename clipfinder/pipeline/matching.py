@@ -119,12 +119,13 @@ class Matcher:
             return self._match_stream(words)
         found = []
         for indices in streams.values():
-            for piece in _talk_stretches(words, indices):
-                for m in self._match_stream([words[i] for i in piece]):
-                    found.append(replace(m, word_start=piece[m.word_start], word_end=piece[m.word_end]))
+            own = [words[i] for i in indices]
+            for m in self._match_stream(own, _stretch_starts(words, indices)):
+                found.append(replace(m, word_start=indices[m.word_start], word_end=indices[m.word_end]))
         return _best_per_moment(found)
 
-    def _match_stream(self, words: Sequence[Word]) -> list[Match]:
+    def _match_stream(self, words: Sequence[Word], stretch_starts: Sequence[bool] | None = None) -> list[Match]:
+        """Matches in `words`; no phrase spans a speaker change or a word marked in `stretch_starts`."""
         tokens, token_word = self._tokens(words)
         if not tokens:
             return []
@@ -132,6 +133,8 @@ class Matcher:
         codes = np.array([_speaker_code(w.speaker) for w in words], dtype=np.int8)
         speakers = codes[np.array(token_word, dtype=np.intp)]
         runs = np.cumsum(np.concatenate(([0], speakers[1:] != speakers[:-1])))
+        if stretch_starts is not None:  # both steps only rise, so their sum changes where either does
+            runs = runs + np.cumsum(np.asarray(stretch_starts, dtype=np.intp))[np.array(token_word, dtype=np.intp)]
         found: list[Match] = []
         count = len(tokens)
         for forms in self._groups:
@@ -302,17 +305,15 @@ def _moment(
     )
 
 
-def _talk_stretches(words: Sequence[Word], indices: list[int]) -> list[list[int]]:
-    """One speaker's words (`indices` into `words`) cut where the other side held the floor: a
-    phrase may run across the other's words only while they overlap in time (crosstalk), not
-    across a turn of theirs between two of this speaker's."""
-    pieces = [[indices[0]]]
+def _stretch_starts(words: Sequence[Word], indices: list[int]) -> list[bool]:
+    """For one speaker's words (`indices` into `words`): True where the other side held the floor
+    just before. A phrase may run across the other's words only while they overlap in time
+    (crosstalk), not across a turn of theirs between two of this speaker's."""
+    starts = [False]
     for before, after in zip(indices, indices[1:]):
         between_others = after - before > 1
-        if between_others and words[after].start - words[before].end > CROSSTALK_GAP_S:
-            pieces.append([])
-        pieces[-1].append(after)
-    return pieces
+        starts.append(between_others and words[after].start - words[before].end > CROSSTALK_GAP_S)
+    return starts
 
 
 def _best_per_moment(found: list[Match]) -> list[Match]:
