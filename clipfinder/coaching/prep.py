@@ -37,7 +37,7 @@ AGENDA = (
         "0:00",
         "0:10",
         "Deals",
-        "Open with the positive moment below (1 min), then check last week's commitment "
+        "Open with the positive moment (above, 1 min), then check last week's commitment "
         "(2 min). Then two deals: one stuck, one exciting.",
     ),
     ("0:10", "0:25", "Coaching moment", "One skill, one 30-second clip: diagnose, demonstrate, role-play, commit."),
@@ -251,16 +251,20 @@ def _positive(
         on_focus = [h for h in hits if h.skill == focus.skill]
         if on_focus:
             return _view(index, on_focus[0]), f"the rep doing the focus skill ({focus.skill})"
-    rates = _improved_skills(calls, start, end)
+    rates, compared = _improved_skills(calls, start, end)
     improved = [h for h in hits if h.skill in rates]
     if improved:
         best = max(improved, key=lambda h: (rates[h.skill], h.rank))
-        return _view(index, best), f"{best.skill} showed up on more calls than in the four weeks before"
+        if compared:
+            return _view(index, best), f"{best.skill} showed up on more calls than in the four weeks before"
+        note = f"the rep's best-ranked rubric moment ({best.skill}); no calls in the four weeks before"
+        return _view(index, best), note
     return _view(index, hits[0]), f"the rep's best-ranked rubric moment ({hits[0].skill})"
 
 
-def _improved_skills(calls: list[RepCall], start: Moment, end: Moment) -> dict[str, float]:
-    """Skills whose share of calls rose this period against the four weeks before it."""
+def _improved_skills(calls: list[RepCall], start: Moment, end: Moment) -> tuple[dict[str, float], bool]:
+    """Skills whose share of calls rose this period against the four weeks before it, and whether
+    there were calls before to compare with."""
     now = [c for c in calls if start.day <= c.day <= end.day]
     before = [c for c in calls if start.day - timedelta(weeks=4) <= c.day < start.day]
     out = {}
@@ -269,14 +273,17 @@ def _improved_skills(calls: list[RepCall], start: Moment, end: Moment) -> dict[s
         rate_before = sum(skill in c.skills for c in before) / len(before) if before else 0.0
         if rate_now > rate_before:
             out[skill] = rate_now - rate_before
-    return out
+    return out, bool(before)
 
 
 def _metrics(calls: list[RepCall], session: Moment) -> TalkMetrics:
-    """Talk metrics this week (the 7 days to the session) against the 4 weeks before."""
-    week_start = session.day - timedelta(days=6)
-    this_week = [c for c in calls if week_start <= c.day <= session.day]
-    before = [c for c in calls if week_start - timedelta(weeks=4) <= c.day < week_start]
+    """Talk metrics this week (the 7 x 24 hours before the session) against the 4 weeks before
+    that. A session without a time is taken to be at the end of its day."""
+    end = session.at if session.has_time else session.at + timedelta(days=1)
+    week_start = end - timedelta(days=7)
+    held = [(stored_moment(c.date).at, c) for c in calls]
+    this_week = [c for at, c in held if week_start <= at < end]
+    before = [c for at, c in held if week_start - timedelta(weeks=4) <= at < week_start]
     return TalkMetrics(_summary(this_week), _summary(before))
 
 

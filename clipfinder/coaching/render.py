@@ -196,7 +196,10 @@ def html_page(prep: Prep) -> str:
     parts.append("</table>")
     uncertain = prep.metrics.this_week.uncertain_calls
     if uncertain:
-        parts.append(f"<p class='sub'>{uncertain} of this week's calls have a guessed rep voice (mono).</p>")
+        parts.append(
+            f"<p class='sub'>{uncertain} of this week's calls have a guessed rep voice (mono): "
+            "<code>clipfinder enroll</code> the rep.</p>"
+        )
     parts.append("</section><section id='trend'><h2>Trend</h2>")
     parts.append(trend_chart(prep.trend, prep.focus.skill if prep.focus else None))
     parts.append("</section><section id='accounts'><h2>Accounts this period (for the deal review)</h2>")

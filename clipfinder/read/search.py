@@ -42,8 +42,10 @@ def search(
         )
     if skill is not None:
         skills = known_skills(index)
-        if skill not in skills:
+        same = [k for k in skills if k.lower() == skill.strip().lower()]  # any case, like rep names
+        if not same:
             raise NotFound(f"unknown skill '{skill}'; the skills are: {', '.join(skills)}")
+        skill = same[0]
     if rep is not None:
         index.require_rep(rep)
     first = None if since is None else parse_moment(since, "--since").day.isoformat()

@@ -173,3 +173,16 @@ def test_prep_json_free_cli_errors(coached):
     fmt = run("prep", "--db", coached, "--rep", "alice", "--format", "pdf")
     assert fmt.exit_code == 1 and "md or html" in fmt.output
     assert json.loads(run("trend", "--db", coached, "--rep", "alice", "--json").output)
+
+
+def test_this_week_is_the_seven_days_of_hours_before_the_session(tmp_path):
+    from ..conftest import add_call
+
+    line = [("rep", "could you walk me through how your team handles onboarding today")]
+    with Index(tmp_path / "x.db") as index:
+        add_call(index, line, date="2026-11-16T08:00", name="a week and an hour before")
+        add_call(index, line, date="2026-11-16T09:30", name="six days and a bit before")
+        add_call(index, line, date="2026-11-23T10:00", name="after the session")
+        set_focus(index, "alice", "discovery", "2026-11-01")
+        prep = build_prep(index, "alice", "2026-11-23T09:00")
+    assert (prep.metrics.this_week.calls, prep.metrics.last_4_weeks.calls) == (1, 1)

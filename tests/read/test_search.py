@@ -5,6 +5,7 @@ from clipfinder.errors import BadInput, NotFound
 from clipfinder.jobs.rematch import rematch
 from clipfinder.pipeline.rubric import load_rubric
 from clipfinder.read.search import search
+from clipfinder.store.settings import stored_rubric
 
 from ..conftest import add_call
 
@@ -128,3 +129,10 @@ def test_rematch_keeps_clip_ids_and_never_reuses_an_id(index):
     again = {(h.call_id, h.skill, h.start_s): h.clip_id for h in search(index, limit=100)}
     removed_and_back = set(again.values()) - set(before.values())
     assert removed_and_back and min(removed_and_back) > max(before.values())
+
+
+def test_a_skill_id_is_found_in_any_case(tmp_path):
+    with Index(tmp_path / "x.db") as index:
+        add_call(index, [("rep", "could you walk me through how your team handles onboarding today")])
+        rematch(index, stored_rubric(index), 30.0)
+        assert [h.skill for h in search(index, skill="Discovery")] == ["discovery"]
