@@ -65,6 +65,21 @@ def clock(seconds: float, sep: str = ".", hours: bool = True) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
 
 
+def parse_clock(value: str, what: str) -> float:
+    """Seconds from "80", "1:20" or "1:02:03" (a position in a recording)."""
+    parts = value.strip().split(":")
+    try:
+        numbers = [float(p) for p in parts] if 1 <= len(parts) <= 3 else []
+    except ValueError:
+        numbers = []
+    if not numbers or any(not 0 <= n < 10**7 for n in numbers):  # also refuses nan and inf
+        raise BadInput(f"{what} must be a time in the call like 80, 1:20 or 1:02:03 (got '{printable(value)}')")
+    seconds = 0.0
+    for number in numbers:
+        seconds = seconds * 60 + number
+    return seconds
+
+
 def pct(value: float | None) -> str:
     """A share as a whole percentage, n/a when unknown."""
     return "n/a" if value is None else f"{value * 100:.0f}%"

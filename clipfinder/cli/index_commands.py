@@ -180,16 +180,34 @@ def transcript(
     ],
     db: DbOption = None,
     fmt: Annotated[str, typer.Option("--format", help="txt, srt, vtt or json.")] = "txt",
+    start: Annotated[
+        str | None,
+        typer.Option("--from", help="Only from this point of the call (80, 1:20 or 1:02:03).", show_default=False),
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Only up to this point of the call.", show_default=False)
+    ] = None,
 ) -> None:
-    """Print a call's transcript with speaker labels.
+    """Print a call's transcript with speaker labels, whole or between two points.
 
     Example: clipfinder transcript 3 --format srt > call3.srt
-    """
-    from clipfinder.read.formats import render
 
+    Example: clipfinder transcript 3 --from 1:20 --to 1:50
+    """
+    from clipfinder.read.export import window_segments
+    from clipfinder.read.formats import render
+    from clipfinder.text import parse_clock
+
+    first = 0.0 if start is None else parse_clock(start, "--from")
+    last = float("inf") if end is None else parse_clock(end, "--to")
+    if last <= first:
+        raise ClipfinderError("--to must come after --from")
     with open_existing(db) as index:
         found = index.find_call(call)
-        say(render(index.segments(found.id), fmt), nl=False)
+        segments = index.segments(found.id)
+        if start is not None or end is not None:
+            segments = window_segments(segments, first, last)
+        say(render(segments, fmt), nl=False)
 
 
 @app.command()
@@ -310,6 +328,29 @@ def search(
     with open_existing(db) as index:
         hits = run_search(index, text, skill=skill, rep=rep, account=account, since=since, until=until, limit=limit)
     say(json.dumps([h.to_json() for h in hits], indent=2) if as_json else search_table(hits))
+
+
+@app.command()
+def clip(
+    clip_id: Annotated[int, typer.Argument(metavar="CLIP_ID", help="A clip id from `clipfinder search`.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one clip: its skill, confidence, call, window and what is said in it.
+
+    Example: clipfinder clip 12
+    """
+    from clipfinder.cli.views import clip_text
+    from clipfinder.read.export import clip_segments
+    from clipfinder.read.search import get_clip
+
+    with open_existing(db) as index:
+        hit = get_clip(index, clip_id)
+        segments = clip_segments(index, hit)
+    if as_json:
+        say(json.dumps({**hit.to_json(), "lines": [s.text for s in segments]}, indent=2))
+    else:
+        say(clip_text(hit, segments))
 
 
 @app.command()

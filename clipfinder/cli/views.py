@@ -15,7 +15,7 @@ from clipfinder.pipeline.sounds import SOUND
 from clipfinder.pipeline.whisper_model import BASE_HINT
 from clipfinder.read.missed import MissedReport
 from clipfinder.read.stats import ANCHOR_DISCOVERY_QUESTIONS, ANCHOR_TALK_RATIO, CallStats, RepAverage
-from clipfinder.records import PROSPECT, REP, Call, ClipHit, Metrics, VoiceSampleRow
+from clipfinder.records import PROSPECT, REP, Call, ClipHit, Metrics, Segment, VoiceSampleRow
 from clipfinder.text import clock, num, pct, printable, speaker_label
 
 
@@ -186,6 +186,22 @@ def search_table(hits: list[ClipHit]) -> str:
     if any(h.speakers_uncertain for h in hits):
         note += "\n[Rep?] a mono call whose rep voice was guessed or weakly matched: `clipfinder enroll` the rep."
     return table(("clip", "date", "rep", "account", "skill", "window", "conf", "moment"), rows) + note
+
+
+def clip_text(hit: ClipHit, segments: Sequence[Segment]) -> str:
+    """One clip as `clipfinder clip` shows it: where it is, how sure, and what is said in it."""
+    when = hit.date[:16].replace("T", " ")
+    heard = " (the words only sound like the phrase: listen first)" if hit.kind == SOUND else ""
+    speakers = "; speakers uncertain: `clipfinder enroll` the rep" if hit.speakers_uncertain else ""
+    head = [
+        f"clip {hit.clip_id}: {hit.skill}, confidence {hit.confidence:.2f} ({hit.kind}){heard}",
+        f"call {hit.call_id}: {hit.rep}, {hit.account or 'no account'}, {when}{speakers}",
+        f"window {clock(hit.start_s, hours=False)}-{clock(hit.end_s, hours=False)}, moment at "
+        f'{clock(hit.match_start_s, hours=False)} [{speaker_label(hit.speaker)}] "{hit.phrase}"',
+        "",
+    ]
+    lines = [f"[{clock(s.start, hours=False)}] {speaker_label(s.speaker)}: {s.text}" for s in segments]
+    return "\n".join(head + lines)
 
 
 def _excerpt(hit: ClipHit) -> str:

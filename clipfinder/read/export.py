@@ -129,13 +129,18 @@ def cut_audio(source: Path, start_s: float, end_s: float, target: Path, fmt: str
 
 def clip_segments(index: Index, clip: ClipHit) -> list[Segment]:
     """The call's segments cut to the clip's window: only the words inside it, times unchanged."""
+    return window_segments(index.segments(clip.call_id), clip.start_s, clip.end_s)
+
+
+def window_segments(segments: list[Segment], start_s: float, end_s: float) -> list[Segment]:
+    """`segments` cut to [start_s, end_s]: only the words inside it (50 ms leeway), times unchanged."""
     out = []
-    for seg in index.segments(clip.call_id):
-        words = tuple(w for w in seg.words if w.start >= clip.start_s - 0.05 and w.end <= clip.end_s + 0.05)
+    for seg in segments:
+        words = tuple(w for w in seg.words if w.start >= start_s - 0.05 and w.end <= end_s + 0.05)
         if not words:
             continue
-        start = max(words[0].start, clip.start_s)
-        end = min(words[-1].end, clip.end_s)
+        start = max(words[0].start, start_s)
+        end = min(words[-1].end, end_s)
         out.append(Segment(start, end, join_words(w.text for w in words), seg.speaker, words, seg.channel))
     return out
 

@@ -200,3 +200,29 @@ def test_export_top_by_skill(ingested, tmp_path):
     assert len(list((tmp_path / "monday").glob("*.wav"))) == 2
     both = run("export", "1", "--db", db, "--top", "2", "--out", tmp_path / "x")
     assert both.exit_code == 1 and "not both" in both.output
+
+
+def test_clip_shows_one_clip_with_its_call_window_and_words(ingested):
+    db, _ = ingested
+    hit = json.loads(run("search", "--db", db, "--limit", "1", "--json").output)[0]
+    text = run("clip", str(hit["clip_id"]), "--db", db)
+    assert text.exit_code == 0
+    head = text.output.splitlines()
+    assert head[0].startswith(f"clip {hit['clip_id']}: {hit['skill']}, confidence ")
+    assert head[1].startswith(f"call {hit['call_id']}: {hit['rep']}, ")
+    assert head[2].startswith("window ") and f'"{hit["phrase"]}"' in head[2]
+    assert any(line.startswith("[") for line in head[4:])
+    shown = json.loads(run("clip", str(hit["clip_id"]), "--db", db, "--json").output)
+    assert shown["clip_id"] == hit["clip_id"] and shown["lines"]
+    assert run("clip", "999999", "--db", db).exit_code == 1
+
+
+def test_transcript_between_two_points(ingested):
+    db, _ = ingested
+    whole = run("transcript", "1", "--db", db).output.splitlines()
+    part = run("transcript", "1", "--from", "0:10", "--to", "20", "--db", db).output.splitlines()
+    assert 0 < len(part) < len(whole)
+    assert all("00:10" <= line[1:6] <= "00:20" for line in part)
+    for args, says in ((["--from", "1:xx"], "--from must be a time"), (["--from", "30", "--to", "0:20"], "after")):
+        result = run("transcript", "1", *args, "--db", db)
+        assert result.exit_code == 1 and says in result.output
