@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlite_utils
 
-from clipfinder.errors import BadInput, IndexBroken, IndexBusy, IndexProblem, IndexUnwritable
+from clipfinder.errors import BadInput, ClipfinderError, IndexBroken, IndexBusy, IndexProblem, IndexUnwritable
 
 # How long a statement waits for another process's write lock before giving up (seconds).
 BUSY_TIMEOUT_S = 30.0
@@ -51,6 +51,20 @@ def storage_error(exc: sqlite3.Error, path: Path | str) -> IndexProblem:
     return IndexProblem(f"the index {path} could not be read or written: {exc}")
 
 
+# What a statement can fail with on its way through sqlite3; `translated` says what each means.
+_FAILURES = (sqlite3.OperationalError, sqlite3.DatabaseError, OverflowError, UnicodeEncodeError)
+
+
+def translated(exc: BaseException, path: Path | str) -> ClipfinderError:
+    """The clipfinder error for a failure in `_FAILURES` of a statement on the index at `path`."""
+    if isinstance(exc, OverflowError):
+        return BadInput(f"a number given is too large (the largest the index holds is {LARGEST_INTEGER})")
+    if isinstance(exc, UnicodeEncodeError):  # a file name or value in no valid encoding (Latin-1 on UTF-8)
+        return BadInput("a name or value given is not valid text (not UTF-8); rename the file or retype it")
+    assert isinstance(exc, sqlite3.Error)
+    return storage_error(exc, path)
+
+
 class _Cursor(sqlite3.Cursor):
     """Rows are read lazily, so reading them can fail too (a damaged page, a vanished file)."""
 
@@ -59,20 +73,20 @@ class _Cursor(sqlite3.Cursor):
     def fetchone(self) -> Any:
         try:
             return super().fetchone()
-        except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
-            raise storage_error(exc, self.path) from exc
+        except _FAILURES as exc:
+            raise translated(exc, self.path) from exc
 
     def fetchall(self) -> list[Any]:
         try:
             return super().fetchall()
-        except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
-            raise storage_error(exc, self.path) from exc
+        except _FAILURES as exc:
+            raise translated(exc, self.path) from exc
 
     def __next__(self) -> Any:
         try:
             return super().__next__()
-        except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
-            raise storage_error(exc, self.path) from exc
+        except _FAILURES as exc:
+            raise translated(exc, self.path) from exc
 
 
 class _Connection(sqlite3.Connection):
@@ -86,33 +100,26 @@ class _Connection(sqlite3.Connection):
     def execute(self, *args: Any) -> Any:
         try:
             return super().execute(*args)
-        except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
-            raise storage_error(exc, self.path) from exc
-        except OverflowError:
-            raise BadInput(f"a number given is too large (the largest the index holds is {LARGEST_INTEGER})") from None
-        except UnicodeEncodeError:
-            # a file name or value in no valid encoding (a Latin-1 name on a UTF-8 system)
-            raise BadInput(
-                "a name or value given is not valid text (not UTF-8); rename the file or retype it"
-            ) from None
+        except _FAILURES as exc:
+            raise translated(exc, self.path) from exc
 
     def executemany(self, *args: Any) -> Any:
         try:
             return super().executemany(*args)
-        except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
-            raise storage_error(exc, self.path) from exc
+        except _FAILURES as exc:
+            raise translated(exc, self.path) from exc
 
     def executescript(self, *args: Any) -> Any:
         try:
             return super().executescript(*args)
-        except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
-            raise storage_error(exc, self.path) from exc
+        except _FAILURES as exc:
+            raise translated(exc, self.path) from exc
 
     def commit(self) -> None:
         try:
             super().commit()
-        except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
-            raise storage_error(exc, self.path) from exc
+        except _FAILURES as exc:
+            raise translated(exc, self.path) from exc
 
 
 def connect(path: Path, readonly: bool = False) -> sqlite_utils.Database:
