@@ -13,6 +13,7 @@ from clipfinder.pipeline.encoder import INSTALL_HINT
 from clipfinder.pipeline.rubric import Rubric
 from clipfinder.pipeline.sounds import SOUND
 from clipfinder.pipeline.whisper_model import BASE_HINT
+from clipfinder.read.formats import transcript_lines
 from clipfinder.read.missed import MissedReport
 from clipfinder.read.stats import ANCHOR_DISCOVERY_QUESTIONS, ANCHOR_TALK_RATIO, CallStats, RepAverage
 from clipfinder.records import PROSPECT, REP, Call, ClipHit, Metrics, Segment, VoiceSampleRow
@@ -200,8 +201,7 @@ def clip_text(hit: ClipHit, segments: Sequence[Segment]) -> str:
         f'{clock(hit.match_start_s, hours=False)} [{speaker_label(hit.speaker)}] "{hit.phrase}"',
         "",
     ]
-    lines = [f"[{clock(s.start, hours=False)}] {speaker_label(s.speaker)}: {s.text}" for s in segments]
-    return "\n".join(head + lines)
+    return "\n".join(head + transcript_lines(segments))
 
 
 def _excerpt(hit: ClipHit) -> str:

@@ -8,7 +8,7 @@ skill on a real call within 72 hours, and the manager checks that recording with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from enum import Enum
 from typing import Any
@@ -112,7 +112,7 @@ class Rotation:
     advice: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"rotate": self.rotate, "weeks_in_focus": self.weeks_in_focus, "advice": self.advice}
+        return asdict(self)
 
 
 def rotation_advice(index: Index, rep: str, on: Moment | None = None) -> Rotation:

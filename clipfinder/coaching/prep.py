@@ -24,13 +24,14 @@ from clipfinder.coaching.loop import (
 from clipfinder.coaching.trend import Week, trend
 from clipfinder.pipeline.clarity import Clarity
 from clipfinder.read.export import clip_segments
+from clipfinder.read.formats import transcript_lines
 from clipfinder.read.search import search
 from clipfinder.read.stats import ANCHOR_DISCOVERY_QUESTIONS, ANCHOR_TALK_RATIO
 from clipfinder.records import REP, ClipHit, Focus, RepCall
 from clipfinder.store import queries
 from clipfinder.store.index import Index
 from clipfinder.store.settings import stored_rubric
-from clipfinder.text import Moment, clock, parse_moment, speaker_label, stored_moment
+from clipfinder.text import Moment, parse_moment, stored_moment
 
 AGENDA = (
     (
@@ -200,10 +201,7 @@ def _in_period(hit: ClipHit, start: Moment, end: Moment) -> bool:
 
 
 def _view(index: Index, hit: ClipHit) -> ClipView:
-    lines = tuple(
-        f"[{clock(s.start, hours=False)}] {speaker_label(s.speaker)}: {s.text}" for s in clip_segments(index, hit)
-    )
-    return ClipView(hit, lines)
+    return ClipView(hit, tuple(transcript_lines(clip_segments(index, hit))))
 
 
 def _coaching_clip(

@@ -297,7 +297,7 @@ def _store_results(
             except IndexProblem as exc:
                 # The index cannot take more (a full disk, a lock held too long): stop the workers
                 # now; every call stored so far stays, and the same command finishes the batch.
-                indexed = len([o for o in report.outcomes if o.status == INDEXED])
+                indexed = len(report.having(INDEXED))
                 raise type(exc)(
                     f"{exc}. Stopped after {done} of {len(jobs)} file(s) ({indexed} indexed); what was indexed "
                     f"stays. Run the same command again to do the other {len(jobs) - done}"

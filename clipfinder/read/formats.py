@@ -17,12 +17,15 @@ from clipfinder.text import clock, speaker_label
 FORMATS = ("txt", "srt", "vtt", "json")
 
 
+def transcript_lines(segments: Sequence[Segment], offset: float = 0.0) -> list[str]:
+    """One "[mm:ss] Speaker: text" line per segment, times minus `offset` (the txt format)."""
+    return [f"[{clock(s.start - offset, hours=False)}] {speaker_label(s.speaker)}: {s.text}" for s in segments]
+
+
 def render(segments: Sequence[Segment], fmt: str, offset: float = 0.0) -> str:
     """The segments in format `fmt` (one of FORMATS), times minus `offset`."""
     if fmt == "txt":
-        return "".join(
-            f"[{clock(s.start - offset, hours=False)}] {speaker_label(s.speaker)}: {s.text}\n" for s in segments
-        )
+        return "".join(line + "\n" for line in transcript_lines(segments, offset))
     if fmt == "srt":
         return "\n".join(
             f"{i}\n{clock(s.start - offset, ',')} --> {clock(s.end - offset, ',')}\n"

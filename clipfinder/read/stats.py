@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from statistics import mean
 from typing import Any
 
@@ -61,17 +61,7 @@ class RepAverage:
     patience_s: float | None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "rep": self.rep,
-            "calls": self.calls,
-            "calls_with_roles": self.calls_with_roles,
-            "calls_uncertain": self.calls_uncertain,
-            "talk_ratio": self.talk_ratio,
-            "longest_monologue_s": self.longest_monologue_s,
-            "questions": self.questions,
-            "interactivity": self.interactivity,
-            "patience_s": self.patience_s,
-        }
+        return asdict(self)
 
 
 def call_stats(index: Index, rep: str | None = None, call: str | None = None) -> list[CallStats]:

@@ -46,13 +46,14 @@ def find_clips(
     if fts is not None:
         where.append("cl.id in (select rowid from clips_fts where clips_fts match ?)")
         args.append(fts)
-    for column, value in (("cl.skill = ?", skill), ("lower(ca.rep) = lower(?)", rep)):
+    for column, value in (
+        ("cl.skill = ?", skill),
+        ("lower(ca.rep) = lower(?)", rep),
+        ("lower(ca.account) = lower(?)", account),
+    ):
         if value is not None:
             where.append(column)
             args.append(value)
-    if account is not None:
-        where.append("lower(ca.account) = lower(?)")
-        args.append(account)
     for op, day in ((">=", since), ("<=", until)):
         if day is not None:
             where.append(f"substr(ca.date, 1, 10) {op} ?")
