@@ -343,3 +343,37 @@ class Score:
     skill: str
     score: int
     date: str
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A clip the manager chose as the coaching clip of the rep's next prep."""
+
+    id: int
+    rep: str
+    clip_id: int
+    pinned_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A window of a transcript around words a text search found outside every clip."""
+
+    call_id: int
+    path: str
+    rep: str
+    account: str | None
+    date: str
+    speaker: str  # who said the found words
+    start_s: float  # the window (clip length, around the found words)
+    end_s: float
+    hit_start_s: float  # the found words
+    hit_end_s: float
+    said: str  # the sentence that holds the found words
+    text: str  # what is said in the whole window, in order
+
+    def to_json(self) -> dict[str, Any]:
+        return {"result": "passage", **asdict(self)}

@@ -312,22 +312,30 @@ def search(
     until: Annotated[
         str | None, typer.Option(help="Calls on or before this date (YYYY-MM-DD).", show_default=False)
     ] = None,
-    limit: Annotated[int, typer.Option(help="At most this many clips.")] = 20,
+    limit: Annotated[int, typer.Option(help="At most this many clips (and as many passages).")] = 20,
     as_json: JsonOption = False,
 ) -> None:
     """Find coaching clips by skill, rep, account, date and text, best first.
 
-    TEXT is plain words (quotes, *, OR, - and brackets are just text); a typo falls back to the
-    closest words in the index.
+    TEXT is plain words (quotes, *, OR, - and brackets are just text). Without --skill it is also
+    looked for in whole transcripts: words said outside every clip are listed as passages, a
+    clip-length window around them. A typo falls back to the closest words in the index, and
+    says so.
 
     Example: clipfinder search --skill price-objection --rep alice --since 2026-11-01
     """
-    from clipfinder.cli.views import search_table
-    from clipfinder.read.search import search as run_search
+    from clipfinder.cli.views import found_text
+    from clipfinder.read.search import find
 
     with open_existing(db) as index:
-        hits = run_search(index, text, skill=skill, rep=rep, account=account, since=since, until=until, limit=limit)
-    say(json.dumps([h.to_json() for h in hits], indent=2) if as_json else search_table(hits))
+        found = find(index, text, skill=skill, rep=rep, account=account, since=since, until=until, limit=limit)
+    if as_json:
+        clips = [{"result": "clip", **h.to_json()} for h in found.clips]
+        say(json.dumps(clips + [p.to_json() for p in found.passages], indent=2))
+        if found.fallback_note:
+            say(found.fallback_note, err=True)
+    else:
+        say(found_text(found))
 
 
 @app.command()

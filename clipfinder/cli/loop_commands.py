@@ -103,6 +103,23 @@ def score(
 
 
 @app.command()
+def pin(
+    clip_id: Annotated[int, typer.Argument(metavar="CLIP_ID", help="A clip id from `clipfinder search`.")],
+    db: DbOption = None,
+    when: DateOption = None,
+) -> None:
+    """Use a clip as the coaching clip of its rep's next prep (a later pin replaces it).
+
+    Example: clipfinder pin 12
+    """
+    from clipfinder.coaching.loop import pin_clip
+
+    with open_existing(db) as index:
+        made = pin_clip(index, clip_id, when)
+    say(f"clip {made.clip_id} pinned for {made.rep}'s next prep ({made.pinned_at})")
+
+
+@app.command()
 def followup(
     db: DbOption = None,
     rep: Annotated[str | None, typer.Option(help="Only this rep.", show_default=False)] = None,

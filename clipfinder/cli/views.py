@@ -15,6 +15,7 @@ from clipfinder.pipeline.sounds import SOUND
 from clipfinder.pipeline.whisper_model import BASE_HINT
 from clipfinder.read.formats import transcript_lines
 from clipfinder.read.missed import MissedReport
+from clipfinder.read.search import Found
 from clipfinder.read.stats import ANCHOR_DISCOVERY_QUESTIONS, ANCHOR_TALK_RATIO, CallStats, RepAverage
 from clipfinder.records import PROSPECT, REP, Call, ClipHit, Metrics, Segment, VoiceSampleRow
 from clipfinder.text import clock, num, pct, printable, speaker_label
@@ -165,6 +166,31 @@ def _questions(q: dict[str, int | None]) -> str:
     return f"{q[REP]}/{q[PROSPECT]}"
 
 
+def found_text(found: Found) -> str:
+    """`search`: the clips, then the transcript passages outside them, then how they were found."""
+    parts = [search_table(found.clips)] if found.clips or not found.passages else []
+    if found.passages:
+        rows = [
+            (
+                p.call_id,
+                p.date[:10],
+                p.rep,
+                p.account or "-",
+                f"{clock(p.start_s, hours=False)}-{clock(p.end_s, hours=False)}",
+                p.speaker,
+                _shorten(p.said),
+            )
+            for p in found.passages
+        ]
+        parts.append(
+            "In transcripts, outside the clips (clipfinder transcript CALL --from START --to END):\n"
+            + table(("call", "date", "rep", "account", "window", "said by", "passage"), rows)
+        )
+    if found.fallback_note:
+        parts.append(found.fallback_note)
+    return "\n\n".join(parts)
+
+
 def search_table(hits: list[ClipHit]) -> str:
     if not hits:
         return "No clips found."
@@ -202,6 +228,10 @@ def clip_text(hit: ClipHit, segments: Sequence[Segment]) -> str:
         "",
     ]
     return "\n".join(head + transcript_lines(segments))
+
+
+def _shorten(text: str, most: int = 70) -> str:
+    return text if len(text) <= most else text[: most - 3].rsplit(" ", 1)[0] + " ..."
 
 
 def _excerpt(hit: ClipHit) -> str:

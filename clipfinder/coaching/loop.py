@@ -16,7 +16,7 @@ from typing import Any
 from clipfinder.errors import BadInput, NotFound
 from clipfinder.pipeline.clarity import LEVEL_CLEAR, Clarity, evidence
 from clipfinder.read.search import known_skills
-from clipfinder.records import Commitment, Focus, Score
+from clipfinder.records import Commitment, Focus, Pin, Score
 from clipfinder.store import loop as log
 from clipfinder.store import queries
 from clipfinder.store.index import Index
@@ -93,6 +93,22 @@ def add_score(index: Index, rep: str, score: int, skill: str | None = None, when
 def scores(index: Index, rep: str, skill: str | None = None) -> list[Score]:
     """A rep's self-scores, oldest first, optionally of one skill."""
     return log.scores(index, canonical_rep(index, rep), skill)
+
+
+def pin_clip(index: Index, clip_id: int, when: str | None = None) -> Pin:
+    """Make a clip the coaching clip of its rep's next prep (a later pin replaces it)."""
+    hit = queries.get_clip(index, clip_id)  # raises NotFound, pointing at `search`
+    return log.add_pin(index, hit.rep, hit.clip_id, parse_moment(when).iso())
+
+
+def pinned_clip(index: Index, rep: str, start: Moment, end: Moment) -> Pin | None:
+    """The latest clip pinned for the rep after `start` and by `end` (the prep's period)."""
+    found = [
+        p
+        for p in log.pins(index, rep)
+        if _after(stored_moment(p.pinned_at), start) and _starts_by(stored_moment(p.pinned_at), end)
+    ]
+    return found[-1] if found else None
 
 
 def weekly_scores(all_scores: list[Score]) -> dict[date, int]:

@@ -19,13 +19,14 @@ from clipfinder.coaching.loop import (
     commitments,
     current_focus,
     followup,
+    pinned_clip,
     rotation_advice,
 )
 from clipfinder.coaching.trend import Week, trend
 from clipfinder.pipeline.clarity import Clarity
 from clipfinder.read.export import clip_segments
 from clipfinder.read.formats import transcript_lines
-from clipfinder.read.search import search
+from clipfinder.read.search import get_clip, search
 from clipfinder.read.stats import ANCHOR_DISCOVERY_QUESTIONS, ANCHOR_TALK_RATIO
 from clipfinder.records import REP, ClipHit, Focus, RepCall
 from clipfinder.store import queries
@@ -186,7 +187,7 @@ def build_prep(index: Index, rep: str, on: str | None = None) -> Prep:
         clip_note=clip_note,
         positive=positive,
         positive_note=positive_note,
-        metrics=_metrics(calls, session),
+        metrics=talk_metrics(calls, session),
         accounts=_accounts(index, calls, period_start, session),
         trend=trend(index, rep, focus.skill, 8, session, calls) if focus else [],
     )
@@ -207,6 +208,12 @@ def _view(index: Index, hit: ClipHit) -> ClipView:
 def _coaching_clip(
     index: Index, rep: str, focus: Focus | None, start: Moment, end: Moment
 ) -> tuple[ClipView | None, list[ClipView], str]:
+    pin = pinned_clip(index, rep, start, end)
+    if pin is not None:
+        pinned = _view(index, get_clip(index, pin.clip_id))
+        others = [] if focus is None else search(index, skill=focus.skill, rep=rep, until=end.day.isoformat(), limit=3)
+        alternates = [_view(index, h) for h in others if h.clip_id != pin.clip_id][:2]
+        return pinned, alternates, f"{pinned.hit.skill} clip you pinned on {stored_moment(pin.pinned_at).iso()}"
     if focus is None:
         return None, [], "no focus skill, so no coaching clip"
     hits = search(index, skill=focus.skill, rep=rep, until=end.day.isoformat(), limit=200)
@@ -274,7 +281,7 @@ def _improved_skills(calls: list[RepCall], start: Moment, end: Moment) -> tuple[
     return out, bool(before)
 
 
-def _metrics(calls: list[RepCall], session: Moment) -> TalkMetrics:
+def talk_metrics(calls: list[RepCall], session: Moment) -> TalkMetrics:
     """Talk metrics this week (the 7 x 24 hours before the session) against the 4 weeks before
     that. A session without a time is taken to be at the end of its day."""
     end = session.at if session.has_time else session.at + timedelta(days=1)

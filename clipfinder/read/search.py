@@ -3,20 +3,39 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from clipfinder.errors import BadInput, NotFound
 from clipfinder.pipeline.rubric import Rubric
-from clipfinder.records import ClipHit
+from clipfinder.records import ClipHit, Passage
 from clipfinder.store import queries
 from clipfinder.store.clips import clip_terms
 from clipfinder.store.index import Index
-from clipfinder.store.settings import stored_rubric
-from clipfinder.text import parse_moment
+from clipfinder.store.settings import stored_clip_seconds, stored_rubric
+from clipfinder.text import join_words, parse_moment
 
 DEFAULT_LIMIT = 20
 MOST_HITS = 100_000  # more clips than any page or export needs at once
 # A typo'd query word is replaced by index terms at least this similar (0-100).
 FUZZY_CUTOFF = 80
+
+
+@dataclass
+class Found:
+    """What a search found: clips, and (for a text search) passages of transcripts outside them."""
+
+    clips: list[ClipHit]
+    passages: list[Passage] = field(default_factory=list)
+    # set when no word matched as typed and the typo fallback searched for these index terms
+    fallback: dict[str, list[str]] | None = None
+
+    @property
+    def fallback_note(self) -> str | None:
+        """One line for the user, when the typo fallback was used."""
+        if self.fallback is None:
+            return None
+        used = "; ".join(f"{w} -> {', '.join(t[:4])}{', ...' if len(t) > 4 else ''}" for w, t in self.fallback.items())
+        return f"no exact match; showing results for words that look like yours ({used})"
 
 
 def search(
@@ -36,6 +55,26 @@ def search(
     clip has them, each word is replaced by the index's terms that look like it, so a typo
     ("objcetion") still finds "objection".
     """
+    return find(
+        index, text, skill=skill, rep=rep, account=account, since=since, until=until, limit=limit, transcripts=False
+    ).clips
+
+
+def find(
+    index: Index,
+    text: str | None = None,
+    *,
+    skill: str | None = None,
+    rep: str | None = None,
+    account: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    transcripts: bool = True,
+) -> Found:
+    """Clips matching every filter, best first; with `text` (and no skill filter) also up to
+    `limit` passages of whole transcripts that hold the words outside those clips, each a
+    clip-length window around them. A typo falls back to the index terms that look like it."""
     if not 1 <= limit <= MOST_HITS:
         raise BadInput(
             f"the number of clips asked for (--limit, --top) must be between 1 and {MOST_HITS} (got {limit})"
@@ -50,22 +89,32 @@ def search(
         index.require_rep(rep)
     first = None if since is None else parse_moment(since, "--since").day.isoformat()
     last = None if until is None else parse_moment(until, "--until").day.isoformat()
+    calls = {"rep": rep, "account": account, "since": first, "until": last}
 
-    def run(fts: str | None) -> list[ClipHit]:
-        return queries.find_clips(
-            index, skill=skill, rep=rep, account=account, since=first, until=last, fts=fts, limit=limit
-        )
+    def clips(fts: str | None) -> list[ClipHit]:
+        return queries.find_clips(index, skill=skill, fts=fts, limit=limit, **calls)
 
     if text is None or not text.strip():
-        return run(None)
+        return Found(clips(None))
     words = re.findall(r"[^\W_]+(?:'[^\W_]+)*", text.lower())
     if not words:
-        return []
-    hits = run(" ".join(_quote(w) for w in words))
-    if hits:
-        return hits
-    fuzzy = _fuzzy_query(index, words)
-    return run(fuzzy) if fuzzy else []
+        return Found([])
+    with_passages = transcripts and skill is None
+
+    def passages(fts: str, alike: dict[str, list[str]]) -> list[Passage]:
+        return _passages(index, fts, alike, found, limit, calls) if with_passages else []
+
+    exact = " AND ".join(_quote(w) for w in words)
+    found = clips(exact)
+    around = passages(exact, {w: [w] for w in words})
+    if found or around:
+        return Found(found, around)
+    alike = _alike(words, clip_terms(index) if not with_passages else queries.transcript_terms(index))
+    if alike is None:
+        return Found([])
+    fuzzy = " AND ".join("(" + " OR ".join(_quote(t) for t in terms) + ")" for terms in alike.values())
+    found = clips(fuzzy)
+    return Found(found, passages(fuzzy, alike), fallback=alike)
 
 
 def known_skills(index: Index) -> list[str]:
@@ -88,14 +137,13 @@ def _quote(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-def _fuzzy_query(index: Index, words: list[str]) -> str | None:
-    """An FTS5 query where each word is OR-ed with the index terms that look like it."""
+def _alike(words: list[str], terms: list[str]) -> dict[str, list[str]] | None:
+    """Each word's look-alike index terms (None when a word has none)."""
     from rapidfuzz import fuzz, process
 
-    terms = clip_terms(index)
     if not terms:
         return None
-    groups = []
+    out = {}
     for word in words:
         scores = process.cdist([word], terms, scorer=fuzz.ratio, workers=1)[0]
         close = {terms[i] for i in range(len(terms)) if scores[i] >= FUZZY_CUTOFF}
@@ -109,5 +157,51 @@ def _fuzzy_query(index: Index, words: list[str]) -> str | None:
         }
         if not close:
             return None
-        groups.append("(" + " OR ".join(_quote(t) for t in sorted(close)) + ")")
-    return " AND ".join(groups)
+        out[word] = sorted(close)
+    return out
+
+
+def _passages(
+    index: Index, fts: str, alike: dict[str, list[str]], clips: list[ClipHit], limit: int, calls: dict[str, str | None]
+) -> list[Passage]:
+    """Transcript windows around segments matching `fts`, leaving out words already in a clip found
+    and windows that overlap an earlier passage of the same call."""
+    seconds = stored_clip_seconds(index)
+    taken: dict[int, list[tuple[float, float]]] = {}
+    for c in clips:
+        taken.setdefault(c.call_id, []).append((c.start_s, c.end_s))
+    out: list[Passage] = []
+    rows = queries.find_segments(index, fts, limit=limit * 3, **calls)
+    for call_id, path, rep, account, date, seg_idx, speaker, seg_start, seg_end, duration in rows:
+        words = queries.segment_words(index, call_id, seg_idx)
+        hit = [(a, b) for a, b, w in words if _is_hit(w, alike)] or [(seg_start, seg_end)]
+        hit_start, hit_end = hit[0][0], hit[-1][1]
+        if any(a - 0.05 <= hit_start and hit_end <= b + 0.05 for a, b in taken.get(call_id, [])):
+            continue
+        start = max(0.0, min((hit_start + hit_end - seconds) / 2, duration - seconds))
+        end = min(duration, start + seconds)
+        taken.setdefault(call_id, []).append((start, end))
+        text = join_words(w for a, b, w in _words_between(index, call_id, start, end))
+        said = join_words(w for a, b, w in words)
+        out.append(Passage(call_id, path, rep, account, date, speaker, start, end, hit_start, hit_end, said, text))
+        if len(out) == limit:
+            break
+    return out
+
+
+def _words_between(index: Index, call_id: int, start: float, end: float) -> list[tuple[float, float, str]]:
+    segments = index.segments(call_id)
+    return [
+        (w.start, w.end, w.text) for s in segments for w in s.words if w.start >= start - 0.05 and w.end <= end + 0.05
+    ]
+
+
+def _is_hit(word: str, alike: dict[str, list[str]]) -> bool:
+    """Whether a transcript word is one of the searched words (or their look-alike terms): the
+    index compares stems, so a word counts when it starts with the term's stem."""
+    plain = re.sub(r"[^\w']", "", word.lower())
+    return any(
+        plain == t or (len(t) >= 3 and plain.startswith(t)) or (len(t) >= 5 and plain.startswith(t[:-2]))
+        for terms in alike.values()
+        for t in terms
+    )

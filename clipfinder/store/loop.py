@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from clipfinder.records import Commitment, Focus, Score
+from clipfinder.records import Commitment, Focus, Pin, Score
 from clipfinder.text import now_utc
 
 if TYPE_CHECKING:
@@ -53,3 +53,18 @@ def scores(index: Index, rep: str, skill: str | None = None) -> list[Score]:
         sql += " and skill = ?"
         params.append(skill)
     return [Score(*row) for row in index._db.execute(sql + " order by date, id", params)]
+
+
+def add_pin(index: Index, rep: str, clip_id: int, when: str) -> Pin:
+    with index.transaction():
+        new_id = int(index._db.table("pins").insert({"rep": rep, "clip_id": clip_id, "pinned_at": when}).last_pk or 0)
+    return Pin(new_id, rep, clip_id, when)
+
+
+def pins(index: Index, rep: str) -> list[Pin]:
+    """A rep's pinned clips that still exist, oldest first."""
+    sql = (
+        "select p.id, p.rep, p.clip_id, p.pinned_at from pins p join clips c on c.id = p.clip_id "
+        "where p.rep = ? order by p.pinned_at, p.id"
+    )
+    return [Pin(*row) for row in index._db.execute(sql, [rep])]

@@ -41,16 +41,27 @@ def find_clips(
 ) -> list[ClipHit]:
     """Clips passing every filter, best-ranked first. `since`/`until` are ISO days, compared with
     the call's day; `fts` is an FTS5 query over the clip text; rep and account ignore case."""
+    where, args = _call_filters(rep, account, since, until)
+    if skill is not None:
+        where.insert(0, "cl.skill = ?")
+        args.insert(0, skill)
+    if fts is not None:
+        where.insert(0, "cl.id in (select rowid from clips_fts where clips_fts match ?)")
+        args.insert(0, fts)
+    sql = f"select {_HIT_COLUMNS} from clips cl join calls ca on ca.id = cl.call_id"
+    if where:
+        sql += " where " + " and ".join(where)
+    sql += " order by cl.rank desc, ca.date desc, cl.id limit ?"
+    return [ClipHit(*row) for row in index._db.execute(sql, [*args, limit])]
+
+
+def _call_filters(
+    rep: str | None, account: str | None, since: str | None, until: str | None
+) -> tuple[list[str], list[Any]]:
+    """SQL conditions on the calls table (alias ca): rep and account ignore case, days are ISO."""
     where: list[str] = []
     args: list[Any] = []
-    if fts is not None:
-        where.append("cl.id in (select rowid from clips_fts where clips_fts match ?)")
-        args.append(fts)
-    for column, value in (
-        ("cl.skill = ?", skill),
-        ("lower(ca.rep) = lower(?)", rep),
-        ("lower(ca.account) = lower(?)", account),
-    ):
+    for column, value in (("lower(ca.rep) = lower(?)", rep), ("lower(ca.account) = lower(?)", account)):
         if value is not None:
             where.append(column)
             args.append(value)
@@ -58,11 +69,41 @@ def find_clips(
         if day is not None:
             where.append(f"substr(ca.date, 1, 10) {op} ?")
             args.append(day)
-    sql = f"select {_HIT_COLUMNS} from clips cl join calls ca on ca.id = cl.call_id"
-    if where:
-        sql += " where " + " and ".join(where)
-    sql += " order by cl.rank desc, ca.date desc, cl.id limit ?"
-    return [ClipHit(*row) for row in index._db.execute(sql, [*args, limit])]
+    return where, args
+
+
+def find_segments(
+    index: Index,
+    fts: str,
+    *,
+    rep: str | None = None,
+    account: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int = 20,
+) -> list[tuple[Any, ...]]:
+    """Transcript segments matching the FTS5 query, best first: (call_id, path, rep, account,
+    date, segment idx, speaker, start_s, end_s, duration_s) of each."""
+    where, args = _call_filters(rep, account, since, until)
+    sql = (
+        "select s.call_id, ca.path, ca.rep, ca.account, ca.date, s.idx, s.speaker, s.start_s, s.end_s, ca.duration_s "
+        "from segments_fts f join segments s on s.id = f.rowid join calls ca on ca.id = s.call_id "
+        "where segments_fts match ?"
+    )
+    sql += "".join(f" and {w}" for w in where)
+    sql += " order by f.rank, ca.date desc, s.id limit ?"
+    return list(index._db.execute(sql, [fts, *args, limit]))
+
+
+def segment_words(index: Index, call_id: int, segment_idx: int) -> list[tuple[float, float, str]]:
+    """(start, end, text) of one segment's words."""
+    sql = "select start_s, end_s, text from words where call_id = ? and segment_idx = ? order by idx"
+    return list(index._db.execute(sql, [call_id, segment_idx]))
+
+
+def transcript_terms(index: Index) -> list[str]:
+    """Every term of the transcripts' full-text index (stemmed), for the typo fallback."""
+    return [row[0] for row in index._db.execute("select term from segments_fts_vocab")]
 
 
 def get_clip(index: Index, clip_id: int) -> ClipHit:

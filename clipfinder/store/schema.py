@@ -197,12 +197,20 @@ def _m005_confidence(db: sqlite_utils.Database) -> None:
     db.execute("update clips set rank = round(rank * confidence * 100.0 / score, 2) where score > 0")
 
 
+def _m006_pins_and_transcript_terms(db: sqlite_utils.Database) -> None:
+    db.table("pins").create({"id": int, "rep": str, "clip_id": int, "pinned_at": str}, pk="id")
+    db.table("pins").create_index(["rep", "pinned_at"])
+    # the transcripts' vocabulary, for the typo fallback of whole-transcript search
+    db.execute("create virtual table segments_fts_vocab using fts5vocab(segments_fts, 'row')")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema: calls, segments (+FTS), words, metrics, failures", _m001_initial),
     (2, "skill clips: settings, clips (+FTS and vocabulary), matches", _m002_clips),
     (3, "voices: call attribution, word voices, call voices, rep voice samples", _m003_voices),
     (4, "coaching loop: focus history, commitments, self-scores", _m004_coaching),
     (5, "match kind and confidence, clip confidence, call language check, voice separability", _m005_confidence),
+    (6, "pinned coaching clips; the transcripts' search vocabulary", _m006_pins_and_transcript_terms),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -92,7 +92,7 @@ def test_an_unexpected_error_is_one_line_with_a_report_hint_and_debug_shows_it(c
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(search, "search", broken)
+    monkeypatch.setattr(search, "find", broken)
     result = run("search", "--db", copy)
     assert result.exit_code == 3
     assert result.output.strip() == (

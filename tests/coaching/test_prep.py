@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from clipfinder import Index
-from clipfinder.coaching.loop import add_commitment, add_score, set_focus
+from clipfinder.coaching.loop import add_commitment, add_score, pin_clip, set_focus
 from clipfinder.coaching.prep import build_prep
+from clipfinder.errors import NotFound
+from clipfinder.read.search import search
 
 from ..conftest import run
 
@@ -186,3 +188,22 @@ def test_this_week_is_the_seven_days_of_hours_before_the_session(tmp_path):
         set_focus(index, "alice", "discovery", "2026-11-01")
         prep = build_prep(index, "alice", "2026-11-23T09:00")
     assert (prep.metrics.this_week.calls, prep.metrics.last_4_weeks.calls) == (1, 1)
+
+
+def test_a_pinned_clip_is_the_next_preps_coaching_clip(coached):
+    with Index(coached) as index:
+        best = build_prep(index, "alice", SESSION).clip.hit.clip_id
+        other = next(h for h in search(index, rep="alice", limit=50) if h.clip_id != best)
+        # pinned before the last 1-on-1 (the commitment on 11-13): not for this prep
+        pin_clip(index, other.clip_id, when="2026-11-12T10:00")
+        assert build_prep(index, "alice", SESSION).clip.hit.clip_id == best
+        made = pin_clip(index, other.clip_id, when="2026-11-18T10:00")
+        assert (made.rep, made.clip_id) == ("alice", other.clip_id)
+        prep = build_prep(index, "alice", SESSION)
+        assert prep.clip.hit.clip_id == other.clip_id and "pinned on 2026-11-18T10:00" in prep.clip_note
+        assert other.clip_id not in {a.hit.clip_id for a in prep.alternates}
+        # a pin after the session is for the one after
+        pin_clip(index, best, when="2026-11-21T10:00")
+        assert build_prep(index, "alice", SESSION).clip.hit.clip_id == other.clip_id
+        with pytest.raises(NotFound, match="no clip 99999"):
+            pin_clip(index, 99999)

@@ -36,3 +36,25 @@ def test_json_has_words_and_offset_times():
 def test_unknown_format():
     with pytest.raises(BadInput, match="txt, srt, vtt, json"):
         render(SEGS, "docx")
+
+
+def test_a_segment_spanning_the_other_speakers_reply_is_cut_at_the_turns():
+    def said(speaker, start, text):
+        return [Word(start + 0.4 * i, start + 0.4 * i + 0.3, w, 0.9, speaker) for i, w in enumerate(text.split())]
+
+    rep = said("rep", 0.0, "So what happens today") + said("rep", 4.0, "when a new hire starts?")
+    prospect = said("prospect", 2.0, "Mostly spreadsheets.")
+    segs = [
+        Segment(0.0, rep[-1].end, "So what happens today when a new hire starts?", "rep", tuple(rep), 0),
+        Segment(2.0, prospect[-1].end, "Mostly spreadsheets.", "prospect", tuple(prospect), 1),
+    ]
+    assert render(segs, "txt") == (
+        "[00:00] Rep: So what happens today\n[00:02] Prospect: Mostly spreadsheets.\n"
+        "[00:04] Rep: when a new hire starts?\n"
+    )
+    cues = render(segs, "srt").split("\n\n")
+    assert [c.splitlines()[1] for c in cues if c] == [
+        "00:00:00,000 --> 00:00:01,500",
+        "00:00:02,000 --> 00:00:02,700",
+        "00:00:04,000 --> 00:00:05,900",
+    ]

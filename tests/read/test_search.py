@@ -4,7 +4,7 @@ from clipfinder import Index
 from clipfinder.errors import BadInput, NotFound
 from clipfinder.jobs.rematch import rematch
 from clipfinder.pipeline.rubric import load_rubric
-from clipfinder.read.search import search
+from clipfinder.read.search import find, search
 from clipfinder.store.settings import stored_rubric
 
 from ..conftest import add_call
@@ -136,3 +136,36 @@ def test_a_skill_id_is_found_in_any_case(tmp_path):
         add_call(index, [("rep", "could you walk me through how your team handles onboarding today")])
         rematch(index, stored_rubric(index), 30.0)
         assert [h.skill for h in search(index, skill="Discovery")] == ["discovery"]
+
+
+def test_whole_transcripts_are_searched_and_each_hit_gets_a_window(tmp_path):
+    filler = [("prospect", "we talked about the weather and the team offsite for a while")] * 12
+    with Index(tmp_path / "t.db") as idx:
+        call_id = add_call(
+            idx,
+            [*filler, ("prospect", "the invoice from last quarter was wrong"), *filler],
+            rep="alice",
+            account="Acme",
+        )
+        rematch(idx, load_rubric(), 30.0)
+        found = find(idx, "invoice")
+        assert found.clips == [] and found.fallback is None  # no skill is about invoices
+        [passage] = found.passages
+        assert passage.call_id == call_id and passage.speaker == "prospect"
+        assert passage.end_s - passage.start_s == pytest.approx(30.0)
+        assert passage.start_s < passage.hit_start_s < passage.hit_end_s < passage.end_s
+        assert "the invoice from last quarter was wrong" in passage.text
+        assert passage.to_json()["result"] == "passage"
+        # a typo finds the same window and says it used the fallback
+        typo = find(idx, "invoise")
+        assert [p.start_s for p in typo.passages] == [passage.start_s]
+        assert typo.fallback == {"invoise": ["invoic"]} and "invoise -> invoic" in typo.fallback_note
+        # clips-only search and a skill filter leave transcripts out
+        assert search(idx, "invoice") == [] and find(idx, "invoice", skill="discovery").passages == []
+        assert find(idx, "invoice", rep="alice", since="2026-11-16").passages
+        assert find(idx, "invoice", since="2026-11-17").passages == []
+
+
+def test_words_inside_a_clip_are_not_repeated_as_a_passage(index):
+    found = find(index, "objection")
+    assert "price-objection" in {h.skill for h in found.clips} and found.passages == []
