@@ -15,7 +15,8 @@ MAY_IMPORT = {
     "jobs": {"pipeline", "store"},
     "read": {"pipeline", "store"},
     "coaching": {"pipeline", "store", "read"},
-    "cli": {"pipeline", "store", "jobs", "read", "coaching"},
+    "web": {"pipeline", "store", "read", "coaching"},
+    "cli": {"pipeline", "store", "jobs", "read", "coaching", "web"},  # web: `clipfinder serve` starts it
 }
 
 

@@ -101,6 +101,11 @@ def pin_clip(index: Index, clip_id: int, when: str | None = None) -> Pin:
     return log.add_pin(index, hit.rep, hit.clip_id, parse_moment(when).iso())
 
 
+def pins(index: Index, rep: str) -> list[Pin]:
+    """The clips pinned for a rep, oldest first."""
+    return log.pins(index, canonical_rep(index, rep))
+
+
 def pinned_clip(index: Index, rep: str, start: Moment, end: Moment) -> Pin | None:
     """The latest clip pinned for the rep after `start` and by `end` (the prep's period)."""
     found = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -28,6 +29,8 @@ class Found:
     passages: list[Passage] = field(default_factory=list)
     # set when no word matched as typed and the typo fallback searched for these index terms
     fallback: dict[str, list[str]] | None = None
+    # each searched word and the index terms it was searched as (empty without text)
+    terms: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def fallback_note(self) -> str | None:
@@ -70,15 +73,19 @@ def find(
     since: str | None = None,
     until: str | None = None,
     limit: int = DEFAULT_LIMIT,
+    min_confidence: float | None = None,
     transcripts: bool = True,
 ) -> Found:
     """Clips matching every filter, best first; with `text` (and no skill filter) also up to
     `limit` passages of whole transcripts that hold the words outside those clips, each a
-    clip-length window around them. A typo falls back to the index terms that look like it."""
+    clip-length window around them. A typo falls back to the index terms that look like it.
+    `min_confidence` (0-1) keeps the clips at least that sure; it leaves passages out."""
     if not 1 <= limit <= MOST_HITS:
         raise BadInput(
             f"the number of clips asked for (--limit, --top) must be between 1 and {MOST_HITS} (got {limit})"
         )
+    if min_confidence is not None and not 0 <= min_confidence <= 1:
+        raise BadInput(f"the lowest confidence is a number from 0 to 1 (got {min_confidence})")
     if skill is not None:
         skills = known_skills(index)
         same = [k for k in skills if k.lower() == skill.strip().lower()]  # any case, like rep names
@@ -92,14 +99,14 @@ def find(
     calls = {"rep": rep, "account": account, "since": first, "until": last}
 
     def clips(fts: str | None) -> list[ClipHit]:
-        return queries.find_clips(index, skill=skill, fts=fts, limit=limit, **calls)
+        return queries.find_clips(index, skill=skill, fts=fts, min_confidence=min_confidence, limit=limit, **calls)
 
     if text is None or not text.strip():
         return Found(clips(None))
     words = re.findall(r"[^\W_]+(?:'[^\W_]+)*", text.lower())
     if not words:
         return Found([])
-    with_passages = transcripts and skill is None
+    with_passages = transcripts and skill is None and min_confidence is None
 
     def passages(fts: str, alike: dict[str, list[str]]) -> list[Passage]:
         return _passages(index, fts, alike, found, limit, calls) if with_passages else []
@@ -108,13 +115,13 @@ def find(
     found = clips(exact)
     around = passages(exact, {w: [w] for w in words})
     if found or around:
-        return Found(found, around)
+        return Found(found, around, terms={w: [w] for w in words})
     alike = _alike(words, clip_terms(index) if not with_passages else queries.transcript_terms(index))
     if alike is None:
         return Found([])
     fuzzy = " AND ".join("(" + " OR ".join(_quote(t) for t in terms) + ")" for terms in alike.values())
     found = clips(fuzzy)
-    return Found(found, passages(fuzzy, alike), fallback=alike)
+    return Found(found, passages(fuzzy, alike), fallback=alike, terms=alike)
 
 
 def known_skills(index: Index) -> list[str]:
@@ -174,7 +181,7 @@ def _passages(
     rows = queries.find_segments(index, fts, limit=limit * 3, **calls)
     for call_id, path, rep, account, date, seg_idx, speaker, seg_start, seg_end, duration in rows:
         words = queries.segment_words(index, call_id, seg_idx)
-        hit = [(a, b) for a, b, w in words if _is_hit(w, alike)] or [(seg_start, seg_end)]
+        hit = [(a, b) for a, b, w in words if is_searched(w, alike)] or [(seg_start, seg_end)]
         hit_start, hit_end = hit[0][0], hit[-1][1]
         if any(a - 0.05 <= hit_start and hit_end <= b + 0.05 for a, b in taken.get(call_id, [])):
             continue
@@ -196,12 +203,14 @@ def _words_between(index: Index, call_id: int, start: float, end: float) -> list
     ]
 
 
-def _is_hit(word: str, alike: dict[str, list[str]]) -> bool:
-    """Whether a transcript word is one of the searched words (or their look-alike terms): the
-    index compares stems, so a word counts when it starts with the term's stem."""
+def is_searched(word: str, terms: dict[str, list[str]]) -> bool:
+    """Whether a transcript word is one of the searched words (`Found.terms`). The index matches
+    stems ("pricing" finds "price"), so a word counts when it shares all but the last three
+    letters of a term (at least four) with it."""
     plain = re.sub(r"[^\w']", "", word.lower())
-    return any(
-        plain == t or (len(t) >= 3 and plain.startswith(t)) or (len(t) >= 5 and plain.startswith(t[:-2]))
-        for terms in alike.values()
-        for t in terms
-    )
+    for options in terms.values():
+        for t in options:
+            shared = len(os.path.commonprefix([plain, t]))
+            if plain == t or shared >= max(4, len(t) - 3) or (len(t) <= 4 and plain.startswith(t)):
+                return True
+    return False

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from clipfinder.errors import NotFound
-from clipfinder.records import BY_CHANNEL, REP, UNKNOWN, Attribution, ClipHit, RepCall
+from clipfinder.records import BY_CHANNEL, REP, UNKNOWN, Attribution, ClipHit, RepCall, Word
 from clipfinder.store.connection import LARGEST_INTEGER
 from clipfinder.text import stored_moment
 
@@ -37,6 +37,7 @@ def find_clips(
     since: str | None = None,
     until: str | None = None,
     fts: str | None = None,
+    min_confidence: float | None = None,
     limit: int = 20,
 ) -> list[ClipHit]:
     """Clips passing every filter, best-ranked first. `since`/`until` are ISO days, compared with
@@ -45,6 +46,9 @@ def find_clips(
     if skill is not None:
         where.insert(0, "cl.skill = ?")
         args.insert(0, skill)
+    if min_confidence is not None:
+        where.append("coalesce(cl.confidence, cl.score / 100.0) >= ?")
+        args.append(min_confidence)
     if fts is not None:
         where.insert(0, "cl.id in (select rowid from clips_fts where clips_fts match ?)")
         args.insert(0, fts)
@@ -114,6 +118,22 @@ def get_clip(index: Index, clip_id: int) -> ClipHit:
     if row is None:
         raise NotFound(f"no clip {clip_id}; `clipfinder search` lists clip ids")
     return ClipHit(*row)
+
+
+def call_clips(index: Index, call_id: int) -> list[ClipHit]:
+    """A call's clips in time order."""
+    sql = f"select {_HIT_COLUMNS} from clips cl join calls ca on ca.id = cl.call_id where cl.call_id = ?"
+    return [ClipHit(*row) for row in index._db.execute(sql + " order by cl.start_s, cl.id", [call_id])]
+
+
+def window_words(index: Index, call_id: int, start_s: float, end_s: float) -> list[Word]:
+    """A call's words inside [start_s, end_s] (50 ms leeway), in time order."""
+    sql = (
+        "select start_s, end_s, text, probability, speaker, timed, voice from words "
+        "where call_id = ? and start_s >= ? and end_s <= ? order by start_s, idx"
+    )
+    rows = index._db.execute(sql, [call_id, start_s - 0.05, end_s + 0.05])
+    return [Word(a, b, text, p, speaker, bool(timed), voice) for a, b, text, p, speaker, timed, voice in rows]
 
 
 def clip_counts(index: Index) -> dict[str, int]:

@@ -1,0 +1,97 @@
+"""The forms: set the focus, write the commitment, record the self-score, pin a clip. Each
+checks the CSRF token, calls the same library function as the CLI, and sends the browser back
+with what happened (or the error, in the same words as the CLI's)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import parse_qsl, quote, urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from clipfinder.coaching.loop import FOLLOW_THROUGH, add_commitment, add_score, pin_clip, set_focus
+from clipfinder.errors import BadInput, ClipfinderError
+from clipfinder.text import stored_moment
+from clipfinder.web.common import Forbidden, checked_form, index_of, local_target, served
+
+
+async def set_focus_form(request: Request) -> Response:
+    form = await checked_form(request)
+
+    def act() -> str:
+        with index_of(request) as index:
+            made = set_focus(
+                index, request.path_params["rep"], form.get("skill", ""), form.get("since") or _now(request)
+            )
+        return f"{made.skill} in focus for {made.rep} since {made.since}"
+
+    return await _back(request, form, act)
+
+
+async def commit_form(request: Request) -> Response:
+    form = await checked_form(request)
+
+    def act() -> str:
+        with index_of(request) as index:
+            made = add_commitment(
+                index,
+                request.path_params["rep"],
+                form.get("text", ""),
+                form.get("skill") or None,
+                form.get("date") or _now(request),
+            )
+        due = stored_moment(made.date).at + FOLLOW_THROUGH
+        return f"commitment saved ({made.skill}); the rep applies it on a call by {due:%Y-%m-%d %H:%M}"
+
+    return await _back(request, form, act)
+
+
+async def score_form(request: Request) -> Response:
+    form = await checked_form(request)
+
+    def act() -> str:
+        try:
+            number = int(form.get("score", "").strip())
+        except ValueError:
+            raise BadInput(f"a self-score is a whole number from 1 to 5 (got {form.get('score')!r})") from None
+        with index_of(request) as index:
+            saved = add_score(
+                index, request.path_params["rep"], number, form.get("skill") or None, form.get("date") or _now(request)
+            )
+        return f"self-score {saved.score}/5 on {saved.skill} recorded for {saved.date}"
+
+    return await _back(request, form, act)
+
+
+async def pin_form(request: Request) -> Response:
+    form = await checked_form(request)
+
+    def act() -> str:
+        with index_of(request) as index:
+            made = pin_clip(index, request.path_params["clip_id"], _now(request))
+        return f"clip {made.clip_id} pinned: it is the coaching clip of {made.rep}'s next prep"
+
+    return await _back(request, form, act)
+
+
+def _now(request: Request) -> str | None:
+    """The server's fixed "now" when it has one (tests, screenshots), else None: the clock."""
+    return served(request).now
+
+
+async def _back(request: Request, form: dict[str, str], act: Callable[[], str]) -> Response:
+    """Run `act` off the event loop (a write may wait for the index lock), then redirect to the
+    form's page with its message."""
+    rep = request.path_params.get("rep")
+    target = local_target(form.get("next"), f"/reps/{quote(rep, safe='')}" if rep else "/")
+    path, _, query = target.partition("?")
+    kept = [(k, v) for k, v in parse_qsl(query) if k not in ("done", "error")]
+    try:
+        kept.append(("done", await run_in_threadpool(act)))
+    except Forbidden:
+        raise
+    except ClipfinderError as exc:
+        kept.append(("error", str(exc)))
+    return RedirectResponse(f"{path}?{urlencode(kept)}", status_code=303)
