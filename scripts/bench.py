@@ -5,6 +5,7 @@
 - matching: rubric matching + clip building per call-hour of transcript (fixture words tiled).
 - rematch: `rematch` over an index of 1,000 synthetic call transcripts made of the fixtures' words.
 - search: latency (median, p95) of typical queries over an index of 10,000 calls.
+- serve: the web page's server time per page on that index, and the first request of a clip's audio.
 - export: one 30 s clip from a 60-minute recording, against decoding the whole file.
 - diarize: a 10-minute mono call (the fixtures mixed down and tiled): diarization time against
   transcription time of the same call, the encoder's load time, and the rep-voice sample a
@@ -267,21 +268,80 @@ def bench_search(pieces: list[list[Word]], calls: int, minutes: float) -> None:
         )
         for i, q in enumerate(queries):
             print(f"  {json.dumps(q):70} median {statistics.median(times[i]) * 1000:6.1f} ms")
+        bench_web(index, Path(tmp))
+
+
+def bench_web(index: Index, folder: Path) -> None:
+    """`clipfinder serve` on the 10,000-call index: each page's server time (in-process, no network),
+    and the first request of a clip's audio (cut from a 60-minute mp3) and of a range of it."""
+    from starlette.testclient import TestClient
+
+    from clipfinder.coaching.loop import add_commitment, add_score, set_focus
+    from clipfinder.web.app import create_app
+
+    now = "2026-11-16T09:00"
+    reps = index.reps()
+    for k, rep in enumerate(reps):
+        set_focus(index, rep, ["discovery", "next-steps", "pain"][k % 3], "2026-10-01")
+        add_score(index, rep, 3 + k % 3, when="2026-11-06")
+        add_commitment(index, rep, "Ask two open questions before the demo", when="2026-11-10T16:00")
+    hour = hour_recording(folder / "hour")
+    clip_id, call_id = index._db.execute("select id, call_id from clips order by id limit 1").fetchone()
+    index._db.execute("update calls set path = ? where id = ?", [str(hour), call_id])
+    index._db.conn.commit()
+    client = TestClient(create_app(index.path, cache=folder / "audio", now=now))
+    calls = index._db.execute("select count(*) from calls").fetchone()[0]
+    pages = {
+        "team (home)": "/",
+        "search: text": "/search?q=calendar+invite",
+        "search: skill and rep": "/search?skill=price-objection&rep=rep03",
+        "search: typo": "/search?q=objcetion",
+        "call": f"/calls/{call_id}",
+        "rep": f"/reps/{reps[3]}",
+        "prep (one-file HTML)": f"/reps/{reps[3]}/prep",
+    }
+    print(f"\n## serve: page server time on {calls} calls, {len(reps)} reps (median and max of 10, after one warm-up)")
+    for name, url in pages.items():
+        assert client.get(url).status_code == 200, url
+        runs = []
+        for _ in range(10):
+            started = time.perf_counter()
+            client.get(url)
+            runs.append(time.perf_counter() - started)
+        print(f"  {name:24} median {statistics.median(runs) * 1000:6.1f} ms, max {max(runs) * 1000:6.1f} ms")
+    started = time.perf_counter()
+    first = client.get(f"/clips/{clip_id}/audio.mp3")
+    cut = time.perf_counter() - started
+    started = time.perf_counter()
+    ranged = client.get(f"/clips/{clip_id}/audio.mp3", headers={"Range": "bytes=0-65535"})
+    again = time.perf_counter() - started
+    assert first.status_code == 200 and ranged.status_code == 206
+    print(
+        f"clip audio, first request (cut from the 60-minute mp3, {len(first.content) // 1024} KB): {cut:.2f} s; "
+        f"a range of it afterwards (cached): {again * 1000:.1f} ms"
+    )
+
+
+def hour_recording(folder: Path) -> Path:
+    """A 60-minute stereo mp3: 12 x a 5-minute call built from the fixtures."""
+    from clipfinder.read.export import ffmpeg_binary
+
+    build_corpus(folder / "parts", 1, 5.0)
+    (part,) = list((folder / "parts").rglob("*.wav"))
+    hour = folder / "hour.mp3"
+    subprocess.run(
+        [ffmpeg_binary(), "-loglevel", "error", "-stream_loop", "11", "-i", str(part), "-b:a", "64k", str(hour)],
+        check=True,
+    )
+    return hour
 
 
 def bench_export() -> None:
-    from clipfinder.read.export import cut_audio, ffmpeg_binary
+    from clipfinder.read.export import cut_audio
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        build_corpus(folder / "parts", 1, 5.0)
-        (part,) = list((folder / "parts").rglob("*.wav"))
-        hour = folder / "hour.mp3"
-        # 12 x 5 minutes -> one 60-minute stereo mp3
-        subprocess.run(
-            [ffmpeg_binary(), "-loglevel", "error", "-stream_loop", "11", "-i", str(part), "-b:a", "64k", str(hour)],
-            check=True,
-        )
+        hour = hour_recording(folder)
         length = probe(hour).duration_s or 0
         print(f"\n## export: one 30 s clip at minute 45 of a {length / 60:.0f}-minute stereo mp3")
         runs = []
