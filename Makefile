@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # e.g. make TORCH="torch --index-url https://download.pytorch.org/whl/cpu"
 TORCH ?= torch==2.13.0
 
-.PHONY: demo test lint bench eval fixtures docs clean
+.PHONY: demo test lint bench eval fixtures docs screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,7 @@ demo: $(STAMP)
 	$(BIN)/clipfinder commit --db demo.db --rep alice --date 2026-11-13T17:00 "Ask how the team handles onboarding today"
 	$(BIN)/clipfinder score --db demo.db --rep alice 4 --date 2026-11-13
 	$(BIN)/clipfinder prep --db demo.db --rep alice --date 2026-11-20T09:00 --out demo-prep.html
+	@echo "Now open the manager's page: $(BIN)/clipfinder serve --db demo.db"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -49,6 +50,10 @@ fixtures: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python scripts/cli_reference.py > docs/cli.md
+
+# The web page's screenshots in docs/ (needs demo.db from `make demo`, and Chromium)
+screenshots: $(STAMP)
+	$(BIN)/python scripts/screenshots.py demo.db
 
 clean:
 	rm -rf $(VENV) demo.db demo.db-wal demo.db-shm demo-prep.html .pytest_cache .mypy_cache .ruff_cache
