@@ -275,10 +275,14 @@ def followup(index: Index, rep: str | None = None, now: Moment | None = None) ->
     said_by = {s.id: s.said_by for s in stored_rubric(index).skills}
     out = []
     calls_of: dict[str, list[tuple[int, str, bool]]] = {}
-    for c in commitments(index, rep):
+    made_list = commitments(index, rep)
+    first_day = {}  # each rep's earliest commitment: no earlier call is read
+    for c in reversed(made_list):
+        first_day[c.rep] = stored_moment(c.date).day.isoformat()
+    for c in made_list:
         made = stored_moment(c.date)
         if c.rep not in calls_of:
-            calls_of[c.rep] = queries.rep_call_days(index, c.rep)
+            calls_of[c.rep] = queries.rep_call_days(index, c.rep, first_day[c.rep])
         calls = []
         for call_id, call_date, in_language in calls_of[c.rep]:
             when = stored_moment(call_date)

@@ -15,7 +15,7 @@ from pathlib import Path
 from clipfinder.coaching.loop import FollowUp
 from clipfinder.coaching.prep import ClipView, Prep
 from clipfinder.coaching.trend import Week
-from clipfinder.errors import BadInput
+from clipfinder.errors import BadInput, ClipfinderError
 from clipfinder.pipeline.sounds import SOUND
 from clipfinder.read.export import cut_audio
 from clipfinder.read.stats import ANCHOR_TALK_RATIO
@@ -147,8 +147,11 @@ def _md_clip(view: ClipView | None, note: str, page: Path | None) -> list[str]:
     out = [_clip_heading(view), f"({note})", ""]
     if page is not None:
         name = f"{page.stem}-clip{view.hit.clip_id}.mp3"
-        cut_audio(Path(view.hit.path), view.hit.start_s, view.hit.end_s, page.with_name(name), "mp3")
-        out += [f"Audio: [{name}]({name})", ""]
+        try:
+            cut_audio(Path(view.hit.path), view.hit.start_s, view.hit.end_s, page.with_name(name), "mp3")
+            out += [f"Audio: [{name}]({name})", ""]
+        except ClipfinderError as exc:  # the recording moved or broke: the document is still worth having
+            out += [f"No audio: {exc}", ""]
     else:
         out += [f"Audio: `clipfinder export {view.hit.clip_id} --out DIR` (or `prep --out FILE.md` writes it)", ""]
     out += [f"> {line}" for line in view.lines] + [""]
@@ -250,12 +253,15 @@ def _html_followup(item: FollowUp | None) -> str:
 def _html_clip(view: ClipView | None, note: str, role: str) -> str:
     if view is None:
         return f"<p>{html.escape(note)}.</p>"
-    audio = clip_audio_b64(view)
+    try:
+        audio = clip_audio_b64(view)
+        player = f"<audio id='{role}-audio' controls preload='metadata' src='data:audio/mpeg;base64,{audio}'></audio>"
+    except ClipfinderError as exc:  # the recording moved or broke: the page is still worth having
+        player = f"<p class='sub'>No audio: {html.escape(str(exc))}</p>"
     quote = "<br>".join(html.escape(line) for line in view.lines)
     return (
         f"<p><b>{html.escape(_clip_heading(view))}</b><br><span class='sub'>{html.escape(note)}</span></p>"
-        f"<audio id='{role}-audio' controls preload='metadata' src='data:audio/mpeg;base64,{audio}'></audio>"
-        f"<blockquote>{quote}</blockquote>"
+        f"{player}<blockquote>{quote}</blockquote>"
     )
 
 

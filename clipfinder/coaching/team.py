@@ -15,7 +15,6 @@ from clipfinder.coaching.loop import (
     weekly_scores,
 )
 from clipfinder.coaching.prep import TalkMetrics, talk_metrics
-from clipfinder.read.search import search
 from clipfinder.records import Focus
 from clipfinder.store import queries
 from clipfinder.store.index import Index
@@ -56,8 +55,8 @@ def _row(index: Index, rep: str, at: Moment, last: FollowUp | None) -> TeamRow:
     since = stored_moment(last.commitment.date).day if last else (at.at - timedelta(days=7)).date()
     waiting = 0
     if focus is not None:
-        hits = search(index, skill=focus.skill, rep=rep, since=since.isoformat(), until=at.day.isoformat(), limit=500)
-        waiting = len(hits)
+        waiting = queries.count_clips(index, focus.skill, rep, since.isoformat(), at.day.isoformat())
+    recent_from = (at.at - timedelta(weeks=5, days=1)).date()  # talk_metrics looks 5 weeks back
     check_by = next((c.check_by for c in last.calls if c.within_72h), None) if last else None
     return TeamRow(
         rep=rep,
@@ -66,7 +65,7 @@ def _row(index: Index, rep: str, at: Moment, last: FollowUp | None) -> TeamRow:
         last=last,
         check_by=check_by,
         scores=recent,
-        talk=talk_metrics(queries.rep_calls(index, rep), at),
+        talk=talk_metrics(queries.rep_calls(index, rep, since=recent_from.isoformat(), with_clarity=False), at),
         waiting_clips=waiting,
     )
 

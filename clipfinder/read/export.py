@@ -133,7 +133,8 @@ def clip_segments(index: Index, clip: ClipHit) -> list[Segment]:
 
 
 def window_segments(segments: list[Segment], start_s: float, end_s: float) -> list[Segment]:
-    """`segments` cut to [start_s, end_s]: only the words inside it (50 ms leeway), times unchanged."""
+    """`segments` cut to [start_s, end_s]: only the words inside it (50 ms leeway), times unchanged.
+    A sentence the window cuts shows "..." where its words go on outside the window."""
     out = []
     for seg in segments:
         words = tuple(w for w in seg.words if w.start >= start_s - 0.05 and w.end <= end_s + 0.05)
@@ -141,7 +142,13 @@ def window_segments(segments: list[Segment], start_s: float, end_s: float) -> li
             continue
         start = max(words[0].start, start_s)
         end = min(words[-1].end, end_s)
-        out.append(Segment(start, end, join_words(w.text for w in words), seg.speaker, words, seg.channel))
+        text = join_words(w.text for w in words)
+        if len(words) < len(seg.words):
+            if seg.words[0].start < words[0].start:
+                text = "... " + text
+            if seg.words[-1].end > words[-1].end:
+                text += " ..."
+        out.append(Segment(start, end, text, seg.speaker, words, seg.channel))
     return out
 
 

@@ -120,6 +120,17 @@ def get_clip(index: Index, clip_id: int) -> ClipHit:
     return ClipHit(*row)
 
 
+def count_clips(index: Index, skill: str, rep: str, since: str, until: str) -> int:
+    """How many clips of `skill` the rep's calls (rep as the index spells it) from the ISO day
+    `since` to `until` have."""
+    # through the rep's calls in the date range (their index), then each call's clips
+    sql = (
+        "select count(*) from calls ca join clips cl on cl.call_id = ca.id "
+        "where ca.rep = ? and ca.date >= ? and substr(ca.date, 1, 10) <= ? and +cl.skill = ?"
+    )
+    return int(index._db.execute(sql, [rep, since, until, skill]).fetchone()[0])
+
+
 def call_clips(index: Index, call_id: int) -> list[ClipHit]:
     """A call's clips in time order."""
     sql = f"select {_HIT_COLUMNS} from clips cl join calls ca on ca.id = cl.call_id where cl.call_id = ?"
@@ -148,8 +159,9 @@ def call_skills(index: Index, call_id: int) -> set[str]:
 
 def skill_clip_ids(index: Index, call_id: int, skill: str) -> list[int]:
     """A call's clips of one skill, best-ranked first."""
+    # `+skill`: look the call up by its own index; the (skill, rank) index would walk every clip of the skill
     rows = index._db.execute(
-        "select id from clips where call_id = ? and skill = ? order by rank desc", [call_id, skill]
+        "select id from clips where call_id = ? and +skill = ? order by rank desc", [call_id, skill]
     )
     return [r[0] for r in rows]
 
@@ -174,29 +186,33 @@ def clarity(index: Index, call_id: int, speaker: str | None = None) -> float | N
     return None if value is None else round(float(value), 3)
 
 
-def rep_clarity(index: Index, rep: str) -> dict[int, float]:
-    """`clarity(call, REP)` of every call of `rep` that has rep words, in one query."""
+def rep_clarity(index: Index, rep: str, since: str = "") -> dict[int, float]:
+    """`clarity(call, REP)` of every call of `rep` (on or after the ISO day `since`) that has rep
+    words, in one query."""
     rows = index._db.execute(
         "select w.call_id, round(avg(w.probability), 3) from words w join calls c on c.id = w.call_id "
-        "where c.rep = ? and w.speaker in (?, ?) group by w.call_id",
-        [rep, REP, UNKNOWN],
+        "where c.rep = ? and c.date >= ? and w.speaker in (?, ?) group by w.call_id",
+        [rep, since, REP, UNKNOWN],
     )
     return dict(rows.fetchall())
 
 
-def rep_calls(index: Index, rep: str) -> list[RepCall]:
-    """The rep's calls, oldest first, with talk numbers, skills heard and how clearly."""
+def rep_calls(index: Index, rep: str, since: str = "", with_clarity: bool = True) -> list[RepCall]:
+    """The rep's calls (on or after the ISO day `since`), oldest first, with talk numbers, skills
+    heard and how clearly (None for every call without `with_clarity`: it reads every word)."""
     heard: dict[int, set[str]] = {}
     for call_id, skill in index._db.execute(
-        "select distinct cl.call_id, cl.skill from clips cl join calls c on c.id = cl.call_id where c.rep = ?", [rep]
+        "select distinct cl.call_id, cl.skill from clips cl join calls c on c.id = cl.call_id "
+        "where c.rep = ? and c.date >= ?",
+        [rep, since],
     ):
         heard.setdefault(call_id, set()).add(skill)
-    clear = rep_clarity(index, rep)
+    clear = rep_clarity(index, rep, since) if with_clarity else {}
     rows = index._db.execute(
         "select c.id, c.date, c.account, m.talk_ratio, m.rep_questions, m.rep_monologue_s, m.patience_s, "
         f"c.attribution, c.attribution_confidence, c.separability, {IN_RUBRIC_LANGUAGE} "
-        "from calls c join metrics m on m.call_id = c.id where c.rep = ? order by c.date, c.id",
-        [rep],
+        "from calls c join metrics m on m.call_id = c.id where c.rep = ? and c.date >= ? order by c.date, c.id",
+        [rep, since],
     )
     return [
         RepCall(
@@ -251,7 +267,9 @@ def diarized_calls(index: Index) -> list[tuple[int, str, float, Attribution]]:
     ]
 
 
-def rep_call_days(index: Index, rep: str) -> list[tuple[int, str, bool]]:
-    """(id, date, in the rubric's language) of a rep's calls, oldest first (for the follow-up)."""
-    rows = index._db.execute(f"select id, date, {IN_RUBRIC_LANGUAGE} from calls where rep = ? order by date, id", [rep])
+def rep_call_days(index: Index, rep: str, since: str = "") -> list[tuple[int, str, bool]]:
+    """(id, date, in the rubric's language) of a rep's calls on or after the ISO day `since`,
+    oldest first (for the follow-up)."""
+    sql = f"select id, date, {IN_RUBRIC_LANGUAGE} from calls where rep = ? and date >= ? order by date, id"
+    rows = index._db.execute(sql, [rep, since])
     return [(call_id, when, bool(ok)) for call_id, when, ok in rows]

@@ -13,6 +13,7 @@ import pytest
 from clipfinder import Index
 from clipfinder.coaching.loop import add_commitment, add_score, pin_clip, set_focus
 from clipfinder.coaching.prep import build_prep
+from clipfinder.coaching.render import render_prep
 from clipfinder.errors import NotFound
 from clipfinder.read.search import search
 
@@ -207,3 +208,13 @@ def test_a_pinned_clip_is_the_next_preps_coaching_clip(coached):
         assert build_prep(index, "alice", SESSION).clip.hit.clip_id == other.clip_id
         with pytest.raises(NotFound, match="no clip 99999"):
             pin_clip(index, 99999)
+
+
+def test_a_moved_recording_leaves_the_prep_without_that_audio_not_without_a_prep(coached, tmp_path):
+    with Index(coached) as index:
+        with index.transaction():
+            index._db.execute("update calls set path = '/gone/' || id || '.wav'")
+        page = render_prep(build_prep(index, "alice", SESSION), "html")
+        doc = render_prep(build_prep(index, "alice", SESSION), "md", tmp_path / "alice.md")
+    assert page.count("No audio: the recording /gone/") == 2 and "<audio" not in page
+    assert "No audio: the recording /gone/" in doc and not list(tmp_path.glob("*.mp3"))
