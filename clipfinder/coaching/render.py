@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from clipfinder.coaching.loop import FollowUp
@@ -19,6 +20,7 @@ from clipfinder.errors import BadInput, ClipfinderError
 from clipfinder.pipeline.sounds import SOUND
 from clipfinder.read.export import cut_audio
 from clipfinder.read.stats import ANCHOR_TALK_RATIO
+from clipfinder.records import ClipHit
 from clipfinder.text import clock, num, pct, printable
 
 FORMATS = ("md", "html")
@@ -174,7 +176,9 @@ section{break-inside:avoid}
 """
 
 
-def html_page(prep: Prep) -> str:
+def html_page(prep: Prep, audio_url: Callable[[ClipHit], str] | None = None) -> str:
+    """The prep as one HTML page. The clips' audio is inside it (a file that stands alone), or,
+    with `audio_url`, loaded from where that says (the web page, which serves the clips itself)."""
     e = html.escape
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
@@ -186,9 +190,9 @@ def html_page(prep: Prep) -> str:
         "<section id='commitment'><h2>Last week's commitment</h2>",
         _html_followup(prep.last_commitment),
         "</section><section id='positive'><h2>Open with: a positive moment</h2>",
-        _html_clip(prep.positive, prep.positive_note, "positive"),
+        _html_clip(prep.positive, prep.positive_note, "positive", audio_url),
         "</section><section id='coaching-clip'><h2>The coaching clip</h2>",
-        _html_clip(prep.clip, prep.clip_note, "coaching"),
+        _html_clip(prep.clip, prep.clip_note, "coaching", audio_url),
     ]
     for alt in prep.alternates:
         parts.append(f"<p class='sub'>Alternate: {e(_clip_heading(alt))}</p>")
@@ -250,12 +254,12 @@ def _html_followup(item: FollowUp | None) -> str:
     return head + "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in lines[1:]) + "</ul>"
 
 
-def _html_clip(view: ClipView | None, note: str, role: str) -> str:
+def _html_clip(view: ClipView | None, note: str, role: str, audio_url: Callable[[ClipHit], str] | None = None) -> str:
     if view is None:
         return f"<p>{html.escape(note)}.</p>"
     try:
-        audio = clip_audio_b64(view)
-        player = f"<audio id='{role}-audio' controls preload='metadata' src='data:audio/mpeg;base64,{audio}'></audio>"
+        src = "data:audio/mpeg;base64," + clip_audio_b64(view) if audio_url is None else audio_url(view.hit)
+        player = f"<audio id='{role}-audio' controls preload='metadata' src='{html.escape(src)}'></audio>"
     except ClipfinderError as exc:  # the recording moved or broke: the page is still worth having
         player = f"<p class='sub'>No audio: {html.escape(str(exc))}</p>"
     quote = "<br>".join(html.escape(line) for line in view.lines)

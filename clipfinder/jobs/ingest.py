@@ -100,12 +100,19 @@ class Progress(Protocol):
 
     def advance(self, outcome: Outcome) -> None: ...
 
+    def during(self, path: str, seconds: float) -> None:
+        """How far into a recording (audio seconds) transcription has got; may come from another thread."""
+        ...
+
 
 class _Silent:
     def begin(self, files: int, audio_s: float) -> None:
         pass
 
     def advance(self, outcome: Outcome) -> None:
+        pass
+
+    def during(self, path: str, seconds: float) -> None:
         pass
 
 
@@ -289,7 +296,7 @@ def _store_results(
     """Run the jobs and store each result as it comes; returns the reps whose voice was learnt."""
     by_path = {job.path: (meta, audio_s) for job, meta, audio_s in jobs}
     voices_learnt: set[str] = set()
-    with contextlib.closing(run_jobs([job for job, _, _ in jobs], workers)) as results:
+    with contextlib.closing(run_jobs([job for job, _, _ in jobs], workers, during=progress.during)) as results:
         for done, result in enumerate(results):
             meta, audio_s = by_path[result.path]
             try:

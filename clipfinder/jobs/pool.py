@@ -3,6 +3,7 @@ and pools that stop at once when interrupted or orphaned (ingest's workers, rema
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -13,7 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any
 
-from clipfinder.pipeline.recording import Job, JobResult, init_process, process
+from clipfinder.pipeline.recording import Job, JobResult, init_process, process, report_progress
 from clipfinder.pipeline.whisper_model import ModelRef
 
 WATCH_PARENT_S = 0.5  # how often a worker checks that the process that started it is still there
@@ -54,10 +55,10 @@ def end_with_parent() -> None:
     threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
-def start_worker(model: ModelRef, cpu_threads: int) -> None:
+def start_worker(model: ModelRef, cpu_threads: int, progress: Any = None) -> None:
     """A worker process's start: it ends with this process, and loads the model before any file."""
     end_with_parent()
-    init_process(model, cpu_threads)
+    init_process(model, cpu_threads, progress)
 
 
 def run_jobs(
@@ -65,38 +66,70 @@ def run_jobs(
     workers: int,
     work: Callable[[Job], JobResult] = process,
     warm: Callable[..., None] | None = None,
+    during: Callable[[str, float], None] | None = None,
 ) -> Generator[JobResult, None, None]:
     """Yield each job's result as it completes, in this process or in a pool of `workers`.
 
-    `work` runs one job in a worker; `warm` prepares each worker process (default: start_worker).
+    `work` runs one job in a worker; `warm` prepares each worker process (default: start_worker,
+    which is also given the progress queue). `during(path, seconds)` hears how far into each
+    recording transcription has got, from whichever process does it.
     """
-    warm = warm or start_worker
     queue = list(jobs)
     if workers == 1 or len(queue) <= 1:
-        for job in queue:
-            yield work(job)
-        return
-    suspects: list[Job] = []
-    while queue or suspects:
-        alone = bool(suspects)
-        warm_args: tuple[Any, ...] = (queue or suspects)[0].settings.model_args()
-        pool = ProcessPoolExecutor(
-            max_workers=1 if alone else min(workers, len(queue)),
-            mp_context=get_context("spawn"),
-            initializer=warm,
-            initargs=warm_args,
-        )
+        report_progress(during)
         try:
-            if alone:
-                yield _alone(pool, suspects.pop(0), work)
-            else:
-                yield from _drain(pool, queue, workers, suspects, work)
-        except BaseException:
-            # Interrupted (Ctrl-C, or the caller stopped reading): stop the workers now rather
-            # than let them finish files whose results nobody will store.
-            stop_workers(pool)
-            raise
-        pool.shutdown(wait=True)
+            for job in queue:
+                yield work(job)
+        finally:
+            report_progress(None)
+        return
+    context = get_context("spawn")
+    reports = context.Queue() if during is not None and warm is None else None
+    listener = _listen(reports, during) if reports is not None and during is not None else None
+    warm = warm or start_worker
+    suspects: list[Job] = []
+    try:
+        while queue or suspects:
+            alone = bool(suspects)
+            warm_args: tuple[Any, ...] = (queue or suspects)[0].settings.model_args()
+            if reports is not None:
+                warm_args += (reports,)
+            pool = ProcessPoolExecutor(
+                max_workers=1 if alone else min(workers, len(queue)),
+                mp_context=context,
+                initializer=warm,
+                initargs=warm_args,
+            )
+            try:
+                if alone:
+                    yield _alone(pool, suspects.pop(0), work)
+                else:
+                    yield from _drain(pool, queue, workers, suspects, work)
+            except BaseException:
+                # Interrupted (Ctrl-C, or the caller stopped reading): stop the workers now rather
+                # than let them finish files whose results nobody will store.
+                stop_workers(pool)
+                raise
+            pool.shutdown(wait=True)
+    finally:
+        if reports is not None and listener is not None:
+            reports.put(None)
+            listener.join(timeout=5)
+            reports.close()
+            reports.cancel_join_thread()
+
+
+def _listen(reports: Any, during: Callable[[str, float], None]) -> threading.Thread:
+    """A thread passing the workers' progress reports to `during` until it reads None."""
+
+    def relay() -> None:
+        while (item := reports.get()) is not None:
+            with contextlib.suppress(Exception):  # progress is a nicety: never let it end a batch
+                during(*item)
+
+    thread = threading.Thread(target=relay, name="ingest-progress", daemon=True)
+    thread.start()
+    return thread
 
 
 def _drain(

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +33,16 @@ from clipfinder.records import NOT_ATTRIBUTED, REP, Attribution, Clip, Metrics, 
 # less than this probability: halfway between the German fixture's 0.18 for English and the
 # lowest English recording's 0.71 (make eval, docs/ingest.md).
 LIKELY_ENOUGH = 0.45
+
+# Where this process tells how far transcription has got: (recording's path, audio seconds of it
+# done). Set by `report_progress` (in the ingesting process) or by `init_process` (in a worker).
+_progress: Callable[[str, float], None] | None = None
+
+
+def report_progress(to: Callable[[str, float], None] | None) -> None:
+    """Send this process's transcription progress to `to` (None: nowhere)."""
+    global _progress
+    _progress = to
 
 
 @dataclass(frozen=True)
@@ -114,8 +126,9 @@ def transcribe_recording(job: Job) -> Transcript:
         language, probability, _ = detect_language(model, _sample(plans))
         options = replace(options, language=language)
     segments = []
-    for plan in plans:
-        segments.extend(transcribe_channel(model, plan.samples, plan.speaker, plan.channel, options))
+    for n, plan in enumerate(plans):
+        heard = _channel_progress(job.path, n, len(plans), duration)
+        segments.extend(transcribe_channel(model, plan.samples, plan.speaker, plan.channel, options, heard))
     if not any(s.words for s in segments):
         raise BadAudio(f"{path}: no speech found in the recording ({duration:.1f} s of audio)")
     segments.sort(key=lambda s: (s.start, s.end))
@@ -142,6 +155,14 @@ def transcribe_recording(job: Job) -> Transcript:
         return attribute_mono(transcript, plans[0].samples, job.settings.diarize, job.voiceprint)
     rep_plan = next(p for p in plans if p.speaker == REP)
     return replace(transcript, rep_sample=channel_voice(rep_plan.samples, transcript.words, REP))
+
+
+def _channel_progress(path: str, n: int, channels: int, duration: float) -> Callable[[float], None] | None:
+    """Channel n's position as the recording's audio seconds done (channels are decoded in turn)."""
+    tell = _progress
+    if tell is None:
+        return None
+    return lambda t: tell(path, (n * duration + t) / channels)
 
 
 def _checked_language(
@@ -202,8 +223,11 @@ def channel_voice(samples: np.ndarray, words: list[Word], speaker: str) -> Voice
     return VoiceSample.of(encoder.mean_voice(embeddings), round(seconds, 2))
 
 
-def init_process(model: ModelRef, cpu_threads: int) -> None:
-    """Pool initializer: load the model as the process starts, not with its first file."""
+def init_process(model: ModelRef, cpu_threads: int, progress: Any = None) -> None:
+    """Pool initializer: load the model as the process starts, not with its first file.
+    `progress` is a multiprocessing queue for (path, seconds done) reports, if anyone listens."""
+    if progress is not None:
+        report_progress(lambda path, seconds: progress.put((path, seconds)))
     os.environ.setdefault("OMP_NUM_THREADS", str(cpu_threads))
     load_model(model, cpu_threads)
     if encoder.available():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeGuard
 
@@ -60,12 +61,16 @@ def transcribe_channel(
     speaker: str,
     channel: int | None,
     options: TranscribeOptions = TranscribeOptions(),
+    heard_up_to: Callable[[float], None] | None = None,
 ) -> list[Segment]:
-    """Transcribe one channel's samples; every word is labelled with `speaker`."""
+    """Transcribe one channel's samples; every word is labelled with `speaker`. `heard_up_to` is
+    told how far into the channel the model has got, after each segment it decodes."""
     raw_segments, _info = model.transcribe(samples, **options.model_kwargs())
     duration = len(samples) / SAMPLE_RATE
     segments = []
     for raw in raw_segments:
+        if heard_up_to is not None:
+            heard_up_to(min(raw.end, duration))
         text = raw.text.strip()
         if not text or likely_invented(raw.no_speech_prob, raw.avg_logprob):
             continue

@@ -146,14 +146,16 @@ def rep_page(request: Request) -> Response:
 
 
 def prep_page(request: Request) -> Response:
-    """The prep as `clipfinder prep --format html` writes it; ?download=1 saves it as a file."""
+    """The prep as `clipfinder prep --format html` writes it; ?download=1 saves it as a file (the
+    clips' audio inside it); on the page the audio comes from the server."""
     when = request.query_params.get("date") or served(request).now
+    download = bool(request.query_params.get("download"))
     with index_of(request) as index:
         rep = loop.canonical_rep(index, request.path_params["rep"])
         built = build_prep(index, rep, when)
-        body = html_page(built)
+        body = html_page(built, None if download else lambda hit: f"/clips/{hit.clip_id}/audio.mp3")
     headers = {}
-    if request.query_params.get("download"):
+    if download:
         name = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in rep) or "rep"
         headers["Content-Disposition"] = f'attachment; filename="{name}-prep-{built.session[:10]}.html"'
     return HTMLResponse(body, headers=headers)

@@ -55,6 +55,20 @@ def test_bar_counts_files_and_audio_minutes_and_prints_failures():
     bar.advance(Outcome("/in/b.wav", SKIPPED, "already indexed as call 1", 1))
     bar.advance(Outcome("/in/d.wav", FAILED, "/in/d.wav: cannot decode this recording", audio_s=30.0))
     (task,) = bar.progress.tasks
-    assert (task.completed, task.total) == (3, 3)
-    assert task.fields["minutes"] == "2.0/3.0 audio min"  # 90 s + 30 s of 180 s
+    assert (task.completed, task.total) == (120.0, 180.0)  # the bar is audio: 90 s + 30 s of 180 s
+    assert task.fields["minutes"] == "2.0/3.0 audio min" and task.fields["files"] == "3/3 files"
     assert stream.getvalue() == "failed /in/d.wav: cannot decode this recording\n"
+
+
+def test_the_bar_moves_within_a_long_recording():
+    bar = BarProgress(io.StringIO())
+    bar.begin(2, 1800.0)
+    (task,) = bar.progress.tasks
+    bar.during("/in/long.wav", 300.0)
+    bar.during("/in/other.wav", 60.0)
+    assert task.completed == 360.0 and task.fields["minutes"] == "6.0/30.0 audio min"
+    assert task.fields["files"] == "0/2 files"
+    bar.during("/in/long.wav", 600.0)
+    assert task.completed == 660.0
+    bar.advance(Outcome("/in/long.wav", INDEXED, "call 1", 1, audio_s=1560.0))  # its partial is replaced
+    assert task.completed == 1620.0 and task.fields["files"] == "1/2 files"

@@ -1,4 +1,6 @@
-"""Finding recordings in folders (no model needed)."""
+"""Finding recordings in folders (no model needed), and progress within a recording (the real model)."""
+
+import pytest
 
 from clipfinder.jobs.ingest import FAILED, NOT_AUDIO, find_recordings
 
@@ -67,3 +69,40 @@ def test_a_file_name_that_is_not_utf8_is_reported_not_fatal(tmp_path):
     assert [r.name for r in recordings] == ["good.wav"]
     ((status, detail),) = [(o.status, o.detail) for o in outcomes]
     assert status == FAILED and detail.endswith("the file name is not UTF-8 text; rename it")
+
+
+class _Heard:
+    """A Progress that keeps every report."""
+
+    def __init__(self):
+        self.during_reports: list[tuple[str, float]] = []
+        self.done: list[str] = []
+
+    def begin(self, files, audio_s):
+        pass
+
+    def advance(self, outcome):
+        self.done.append(outcome.path)
+
+    def during(self, path, seconds):
+        self.during_reports.append((path, seconds))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_hears_how_far_into_each_recording_transcription_is(tmp_path, workers):
+    from clipfinder import Index, ingest
+
+    from ..conftest import CALLS
+
+    files = [CALLS / "alice" / "acme-discovery.wav", CALLS / "bob" / "umbrella-intro.ogg"]
+    heard = _Heard()
+    with Index(tmp_path / "p.db") as index:
+        ingest(files, index, workers=workers, progress=heard)
+        lengths = {c.path: c.duration_s for c in index.calls()}
+    assert sorted(heard.done) == sorted(str(f) for f in files)
+    for path, length in lengths.items():
+        seconds = [s for p, s in heard.during_reports if p == path]
+        # several reports per recording, never backwards within a channel's pass, never past its end
+        assert len(seconds) >= 3, (path, seconds)
+        assert all(0 <= s <= length + 0.01 for s in seconds)
+        assert seconds[-1] > 0.4 * length

@@ -186,3 +186,15 @@ def _clip_call(index, clip_id):
     from clipfinder.read.search import get_clip
 
     return get_clip(index, clip_id).call_id
+
+
+def test_the_prep_on_the_page_streams_its_clips_and_the_download_carries_them(client):
+    shown = client.get("/reps/alice/prep")
+    assert shown.status_code == 200 and "content-disposition" not in shown.headers
+    assert re.search(r"src='/clips/\d+/audio\.mp3'", shown.text) and "data:audio" not in shown.text
+    saved = client.get("/reps/alice/prep", params={"download": "1"})
+    assert saved.headers["content-disposition"] == 'attachment; filename="alice-prep-2026-11-20.html"'
+    assert saved.text.count("src='data:audio/mpeg;base64,") == 2
+    # the same sections as the page `clipfinder prep` writes
+    for section in ("commitment", "positive", "coaching-clip", "metrics", "trend", "agenda"):
+        assert f"id='{section}'" in saved.text
