@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -56,6 +57,8 @@ def serve(
     if token is not None and len(token) < 12:
         raise BadInput("--token must be at least 12 characters")
 
+    _check_free(host, port)
+
     import uvicorn
 
     from clipfinder.web.app import LOOPBACK_NAMES, create_app
@@ -69,8 +72,21 @@ def serve(
 
         webbrowser.open(address)
     config = uvicorn.Config(web, host=host, port=port, log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
     try:
-        server.run()
+        uvicorn.Server(config).run()
+    except KeyboardInterrupt:  # uvicorn stops cleanly on Ctrl-C, then passes the signal on
+        pass
+    say("clipfinder: stopped")
+
+
+def _check_free(host: str, port: int) -> None:
+    """A clear error now for a host that is not this machine's or a port in use (uvicorn would
+    only log it)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
     except OSError as exc:
-        raise BadInput(f"cannot listen on {host}:{port}: {exc.strerror or exc}; try another --port") from None
+        reason = exc.strerror or str(exc)
+        raise BadInput(f"cannot listen on {host}:{port}: {reason}; try another --port or --host") from None
