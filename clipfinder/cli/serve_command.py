@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import socket
 import sys
@@ -72,10 +73,8 @@ def serve(
 
         webbrowser.open(address)
     config = uvicorn.Config(web, host=host, port=port, log_level="warning", access_log=False)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn stops cleanly on Ctrl-C, then passes it on
         uvicorn.Server(config).run()
-    except KeyboardInterrupt:  # uvicorn stops cleanly on Ctrl-C, then passes the signal on
-        pass
     say("clipfinder: stopped")
 
 

@@ -94,3 +94,21 @@ def test_click_a_word_on_the_call_page_to_play_from_there(page, live):
     page.wait_for_function(
         "([a, t]) => !a.paused && a.currentTime >= t", arg=[page.locator("#call-audio").element_handle(), at]
     )
+
+
+def test_find_by_skill_in_the_form_then_download_the_prep(page, live, tmp_path):
+    page.goto(live + "/search")
+    page.select_option("select[name=skill]", "discovery")
+    page.select_option("select[name=rep]", "alice")
+    page.click("#search-form button[type=submit]")
+    page.wait_for_selector("#results li.result")
+    skills = page.locator("#results .skill").all_inner_texts()
+    assert skills and set(skills) == {"discovery"}
+    page.goto(live + "/reps/alice")
+    assert page.frame_locator("#prep-frame").locator("h1").inner_text() == "1-on-1 prep: alice"
+    with page.expect_download() as download:
+        page.click("#prep button[name=download]")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    text = saved.read_text()
+    assert saved.name == "alice-prep-2026-11-20.html" and "src='data:audio/mpeg;base64," in text
