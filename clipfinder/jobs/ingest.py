@@ -101,7 +101,8 @@ class Progress(Protocol):
     def advance(self, outcome: Outcome) -> None: ...
 
     def during(self, path: str, seconds: float) -> None:
-        """How far into a recording (audio seconds) transcription has got; may come from another thread."""
+        """How far into a recording (audio seconds) transcription has got; may come from another
+        thread. Optional: ingest works with a Progress that lacks it."""
         ...
 
 
@@ -296,7 +297,8 @@ def _store_results(
     """Run the jobs and store each result as it comes; returns the reps whose voice was learnt."""
     by_path = {job.path: (meta, audio_s) for job, meta, audio_s in jobs}
     voices_learnt: set[str] = set()
-    with contextlib.closing(run_jobs([job for job, _, _ in jobs], workers, during=progress.during)) as results:
+    during = getattr(progress, "during", None)  # optional: a Progress from before it existed has none
+    with contextlib.closing(run_jobs([job for job, _, _ in jobs], workers, during=during)) as results:
         for done, result in enumerate(results):
             meta, audio_s = by_path[result.path]
             try:
