@@ -95,7 +95,7 @@ def bare_baseline(folder: Path) -> float:
     return time.monotonic() - started
 
 
-def timed_ingest(folder: Path, workers: int) -> tuple[float, float]:
+def timed_ingest(folder: Path, workers: int, *extra: str) -> tuple[float, float]:
     """`clipfinder ingest` as a user runs it, in a child process: (wall seconds, peak RSS MB of the largest process)."""
     with tempfile.TemporaryDirectory() as tmp:
         started = time.monotonic()
@@ -110,6 +110,7 @@ def timed_ingest(folder: Path, workers: int) -> tuple[float, float]:
                 f"{tmp}/bench.db",
                 "--workers",
                 str(workers),
+                *extra,
             ],
             check=True,
             stdout=subprocess.DEVNULL,
@@ -442,6 +443,13 @@ def main() -> None:
                 f"clipfinder ingest --workers {workers}:             {elapsed:6.1f} s  "
                 f"({audio_s / elapsed:5.1f}x real time), "
                 f"peak RSS of one process {peak:.0f} MB"
+            )
+        for workers in (1, 2):
+            # a local Dask cluster, started and stopped by the command (its start-up time included)
+            elapsed, _ = timed_ingest(folder, workers, "--executor", "dask")
+            print(
+                f"clipfinder ingest --executor dask --workers {workers}: {elapsed:6.1f} s  "
+                f"({audio_s / elapsed:5.1f}x real time)"
             )
 
 

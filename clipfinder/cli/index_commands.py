@@ -86,6 +86,21 @@ def ingest(
             help="Let --model NAME download from the Hugging Face hub (off: clipfinder never uses the network).",
         ),
     ] = False,
+    executor: Annotated[
+        str,
+        typer.Option(
+            help="local (worker processes on this machine) or dask (a Dask cluster: --scheduler, else a "
+            "local Dask cluster of --workers processes; pip install 'clipfinder[dask]').",
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="The Dask scheduler's address (tcp://HOST:8786) for --executor dask. Its workers must see "
+            "the recordings' paths, or get files up to 64 MB sent with each task (docs/scale.md).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Transcribe recordings, attribute speech to rep and prospect, and index calls with talk metrics.
 
@@ -124,6 +139,8 @@ def ingest(
             clip_seconds=clip_seconds,
             speakers=speakers,
             progress=progress,
+            executor=executor,
+            scheduler=scheduler,
         )
     say(ingest_summary(report))
     if not report.ok:

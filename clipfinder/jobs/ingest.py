@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -91,6 +91,12 @@ class IngestReport:
     @property
     def ok(self) -> bool:
         return not self.having(FAILED)
+
+
+LOCAL, DASK = "local", "dask"
+DASK_HINT = "pip install 'clipfinder[dask]'"
+# runs jobs, telling `during` how far into each recording it is; yields results as they come
+Runner = Callable[[list[Job], Callable[[str, float], None] | None], Generator[JobResult, None, None]]
 
 
 class Progress(Protocol):
@@ -206,12 +212,16 @@ def ingest(
     clip_seconds: float | None = None,
     speakers: int | None = None,
     progress: Progress | None = None,
+    executor: str = LOCAL,
+    scheduler: str | None = None,
 ) -> IngestReport:
     """Transcribe, attribute, measure and index every recording under `paths`.
 
     Already indexed recordings (same SHA-256) are skipped unless `force`. A file that fails is
     recorded in the index's failures with its reason and the batch goes on. `speakers` fixes the
-    number of voices on mono calls (default: estimated, see docs/diarization.md).
+    number of voices on mono calls (default: estimated, see docs/diarization.md). `executor`
+    "dask" runs the recordings on the Dask cluster at `scheduler`, or on a local Dask cluster of
+    `workers` processes without one (docs/scale.md); this process alone writes the index.
     """
     started = time.monotonic()
     progress = progress or _Silent()
@@ -220,6 +230,7 @@ def ingest(
         raise BadInput("--workers must be 1 or more")
     if speakers is not None and not 1 <= speakers <= 10:
         raise BadInput(f"--speakers must be between 1 and 10 (got {speakers})")
+    run = _executor(executor, scheduler, workers)
     ref = resolve_model(model, allow_download)
     language = check_language(language, ref)
     detector = language_detector(ref)
@@ -246,7 +257,7 @@ def ingest(
     progress.begin(len(report.outcomes) + len(jobs), sum(a or 0.0 for _, _, a in jobs))
     for outcome in report.outcomes:
         progress.advance(outcome)
-    voices_learnt = _store_results(jobs, workers, index, report, progress)
+    voices_learnt = _store_results(jobs, run, index, report, progress)
     report.reattributed = _reattribute_guesses(index, report, voices_learnt)
     report.elapsed_s = time.monotonic() - started
     return report
@@ -287,9 +298,24 @@ def _plan(
     return jobs
 
 
+def _executor(executor: str, scheduler: str | None, workers: int) -> Runner:
+    """How the jobs run: in local worker processes, or on a Dask cluster."""
+    if executor == LOCAL:
+        if scheduler is not None:
+            raise BadInput("--scheduler is for --executor dask")
+        return lambda jobs, during: run_jobs(jobs, workers, during=during)
+    if executor != DASK:
+        raise BadInput(f"--executor is {LOCAL} or {DASK} (got {executor!r})")
+    try:
+        from clipfinder.jobs.cluster import run_on_dask
+    except ImportError:
+        raise BadInput(f"--executor dask needs Dask: {DASK_HINT}") from None
+    return lambda jobs, during: run_on_dask(jobs, scheduler, workers, during)
+
+
 def _store_results(
     jobs: list[tuple[Job, CallMeta, float | None]],
-    workers: int,
+    run: Runner,
     index: Index,
     report: IngestReport,
     progress: Progress,
@@ -298,7 +324,7 @@ def _store_results(
     by_path = {job.path: (meta, audio_s) for job, meta, audio_s in jobs}
     voices_learnt: set[str] = set()
     during = getattr(progress, "during", None)  # optional: a Progress from before it existed has none
-    with contextlib.closing(run_jobs([job for job, _, _ in jobs], workers, during=during)) as results:
+    with contextlib.closing(run([job for job, _, _ in jobs], during)) as results:
         for done, result in enumerate(results):
             meta, audio_s = by_path[result.path]
             try:

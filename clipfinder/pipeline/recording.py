@@ -6,6 +6,7 @@ loaded once per process and the worker never touches the database.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import traceback
 from collections.abc import Callable
@@ -72,6 +73,7 @@ class Job:
     channels: tuple[str, ...] | None = None  # roles of a stereo file's channels, from its metadata
     voiceprint: VoiceSample | None = None  # the rep's, if enrolled, for mono calls
     learn_rep_voice: bool = False  # stereo: add the rep channel's voice to the rep's voiceprint
+    audio: bytes | None = None  # the recording's bytes, sent to a worker that cannot see `path`
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,13 @@ def _channel_progress(path: str, n: int, channels: int, duration: float) -> Call
     tell = _progress
     if tell is None:
         return None
-    return lambda t: tell(path, (n * duration + t) / channels)
+
+    def heard(t: float) -> None:
+        # progress is for the eyes: a report that fails never fails the recording
+        with contextlib.suppress(Exception):
+            tell(path, (n * duration + t) / channels)
+
+    return heard
 
 
 def _checked_language(
