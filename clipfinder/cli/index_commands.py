@@ -101,6 +101,13 @@ def ingest(
             show_default=False,
         ),
     ] = None,
+    device: Annotated[
+        str, typer.Option(help="cpu, or cuda to run the model on an NVIDIA GPU (not tested by clipfinder).")
+    ] = "cpu",
+    compute_type: Annotated[
+        str | None,
+        typer.Option(help="CTranslate2 compute type. Default: int8 on cpu, float16 on cuda.", show_default=False),
+    ] = None,
 ) -> None:
     """Transcribe recordings, attribute speech to rep and prospect, and index calls with talk metrics.
 
@@ -141,6 +148,8 @@ def ingest(
             progress=progress,
             executor=executor,
             scheduler=scheduler,
+            device=device,
+            compute_type=compute_type,
         )
     say(ingest_summary(report))
     if not report.ok:

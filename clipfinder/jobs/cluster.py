@@ -17,10 +17,12 @@ import contextlib
 import os
 import tempfile
 import uuid
+from collections import Counter
 from collections.abc import Callable, Generator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from distributed import WorkerPlugin
 
@@ -30,6 +32,7 @@ from clipfinder.pipeline.whisper_model import ModelRef, resolve_model
 
 SEND_AUDIO_BYTES = 64 * 1024 * 1024  # a recording this size or smaller travels with its task
 PROGRESS_TOPIC = "clipfinder-progress"
+_threads = 0  # on a worker: CTranslate2 threads per task, set by ModelLoader
 CONNECT_TIMEOUT_S = 30
 
 
@@ -60,8 +63,9 @@ def run_on_dask(
             client = stack.enter_context(Client(cluster))
         else:
             client = stack.enter_context(_connect(scheduler))
-        model, threads = jobs[0].settings.model_args()
-        client.register_plugin(ModelLoader(model, threads), name="clipfinder-model")
+        info = client.scheduler_info().get("workers", {})
+        per_host = Counter(str(w.get("host")) for w in info.values())
+        client.register_plugin(ModelLoader(jobs[0].settings.model, dict(per_host)), name="clipfinder-model")
         if during is not None:
             client.subscribe_topic(PROGRESS_TOPIC, lambda event: during(event[1]["path"], event[1]["seconds"]))
         width = max(1, len(client.scheduler_info().get("workers", {})) or workers)
@@ -123,7 +127,7 @@ def _size(path: str) -> int | None:
 def process_anywhere(job: Job) -> JobResult:
     """`process` on a Dask worker: the recording from its path if this machine sees it, else from
     the bytes sent with the task; the model from this machine's installation."""
-    settings = replace(job.settings, model=here(job.settings.model))
+    settings = replace(job.settings, model=here(job.settings.model), cpu_threads=_threads or job.settings.cpu_threads)
     if job.settings.detector is not None:
         settings = replace(settings, detector=here(job.settings.detector))
     local = replace(job, settings=settings, audio=None)
@@ -148,7 +152,24 @@ def here(ref: ModelRef) -> ModelRef:
     coordinator's folder for it is not here (another machine, another virtualenv)."""
     if ref.download or Path(ref.path).exists():
         return ref
-    return resolve_model(ref.label)
+    return replace(resolve_model(ref.label), device=ref.device, compute_type=ref.compute_type)
+
+
+def _roomy_malloc() -> None:
+    """Undo, in this worker, the small trim threshold a Dask nanny gives its workers
+    (MALLOC_TRIM_THRESHOLD_=65536). With it, glibc stops adapting its mmap threshold and every
+    large buffer the model allocates is a fresh mmap: transcription ran 1.7x slower (make bench)."""
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        m_trim_threshold, m_mmap_threshold = -1, -3  # from glibc's malloc.h
+        libc.mallopt(m_mmap_threshold, 32 * 1024 * 1024)
+        libc.mallopt(m_trim_threshold, 64 * 1024 * 1024)
 
 
 def _tell_client(path: str, seconds: float) -> None:
@@ -160,17 +181,21 @@ def _tell_client(path: str, seconds: float) -> None:
 
 
 class ModelLoader(WorkerPlugin):
-    """Dask worker plugin: load the model when the worker starts, and send its progress reports
-    to the client."""
+    """Dask worker plugin: load the model when the worker starts, with this machine's cores shared
+    among the workers on it (as local workers share them), and send progress to the client."""
 
     name = "clipfinder-model"
 
-    def __init__(self, model: ModelRef, cpu_threads: int) -> None:
+    def __init__(self, model: ModelRef, workers_per_host: dict[str, int]) -> None:
         self.model = model
-        self.cpu_threads = cpu_threads
+        self.workers_per_host = workers_per_host  # as the scheduler saw them when the run began
 
     def setup(self, worker: Any) -> None:
-        init_process(here(self.model), self.cpu_threads)
+        global _threads
+        _roomy_malloc()
+        host = urlparse(worker.address).hostname or ""
+        _threads = max(1, (os.cpu_count() or 1) // self.workers_per_host.get(host, 1))
+        init_process(here(self.model), _threads)
         report_progress(_tell_client)
 
     def teardown(self, worker: Any) -> None:

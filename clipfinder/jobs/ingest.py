@@ -11,7 +11,7 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Generator, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import Protocol
@@ -25,7 +25,7 @@ from clipfinder.pipeline.clustering import DiarizeOptions
 from clipfinder.pipeline.encoder import INSTALL_HINT, voiceprint
 from clipfinder.pipeline.recording import Job, JobResult, Settings
 from clipfinder.pipeline.transcribe import TranscribeOptions
-from clipfinder.pipeline.whisper_model import check_language, language_detector, resolve_model
+from clipfinder.pipeline.whisper_model import check_language, language_detector, on_device, resolve_model
 from clipfinder.records import NOT_ATTRIBUTED, Call, CallMeta, VoiceSample
 from clipfinder.store import voices
 from clipfinder.store.index import Index
@@ -214,6 +214,8 @@ def ingest(
     progress: Progress | None = None,
     executor: str = LOCAL,
     scheduler: str | None = None,
+    device: str = "cpu",
+    compute_type: str | None = None,
 ) -> IngestReport:
     """Transcribe, attribute, measure and index every recording under `paths`.
 
@@ -222,6 +224,7 @@ def ingest(
     number of voices on mono calls (default: estimated, see docs/diarization.md). `executor`
     "dask" runs the recordings on the Dask cluster at `scheduler`, or on a local Dask cluster of
     `workers` processes without one (docs/scale.md); this process alone writes the index.
+    `device` "cuda" runs the model on a GPU (`compute_type` default float16; not tested here).
     """
     started = time.monotonic()
     progress = progress or _Silent()
@@ -231,9 +234,11 @@ def ingest(
     if speakers is not None and not 1 <= speakers <= 10:
         raise BadInput(f"--speakers must be between 1 and 10 (got {speakers})")
     run = _executor(executor, scheduler, workers)
-    ref = resolve_model(model, allow_download)
+    ref = on_device(resolve_model(model, allow_download), device, compute_type)
     language = check_language(language, ref)
     detector = language_detector(ref)
+    if detector is not None:
+        detector = replace(detector, device=ref.device, compute_type=ref.compute_type)
     entries = read_manifest(manifest) if manifest is not None else None
     active_rubric, seconds = settle_rubric(index, rubric, clip_seconds)
     targets = [Path(p) for p in paths]

@@ -13,7 +13,7 @@ model (the one transcribing, or base when the extra is installed): `language_det
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,6 +41,8 @@ class ModelRef:
     path: str
     download: bool = False
     parts: tuple[str, ...] = ()  # folders whose model.bin.part* files are joined into model.bin
+    device: str = "cpu"  # or cuda (a GPU, through faster-whisper; docs/scale.md)
+    compute_type: str = "int8"  # float16 on a GPU
 
 
 def base_model() -> ModelRef | None:
@@ -119,6 +121,26 @@ def _is_model_dir(path: Path) -> bool:
     return (path / "model.bin").is_file() and (path / "config.json").is_file()
 
 
+DEVICES = ("cpu", "cuda")
+COMPUTE_TYPES = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "float16", "bfloat16", "float32")
+
+
+def on_device(ref: ModelRef, device: str, compute_type: str | None) -> ModelRef:
+    """`ref` to run on `device` ("cuda": a GPU) with `compute_type` (default: int8 on the CPU,
+    float16 on a GPU). A GPU that is not there is a clear error now, not one per file."""
+    if device not in DEVICES:
+        raise BadInput(f"--device is {' or '.join(DEVICES)} (got {device!r})")
+    chosen = compute_type or ("float16" if device == "cuda" else "int8")
+    if chosen not in COMPUTE_TYPES:
+        raise BadInput(f"--compute-type is one of {', '.join(COMPUTE_TYPES)} (got {chosen!r})")
+    if device == "cuda":
+        import ctranslate2
+
+        if ctranslate2.get_cuda_device_count() == 0:
+            raise BadInput("--device cuda: this machine has no CUDA GPU that CTranslate2 can use")
+    return replace(ref, device=device, compute_type=chosen)
+
+
 def resolve_model(spec: str | None = None, allow_download: bool = False) -> ModelRef:
     """Turn a --model value (None, a path, or a name) into a loadable model reference."""
     if spec == BASE_MODEL:
@@ -163,8 +185,8 @@ def load_model(ref: ModelRef, cpu_threads: int = 0) -> WhisperModel:
     files = _joined_files(ref) if ref.parts else None
     return WhisperModel(
         ref.path,
-        device="cpu",
-        compute_type="int8",
+        device=ref.device,
+        compute_type=ref.compute_type,
         cpu_threads=cpu_threads,
         local_files_only=not ref.download,
         files=files,

@@ -40,3 +40,23 @@ def test_download_only_with_the_opt_in():
 def test_a_folder_that_is_not_a_model_is_rejected(tmp_path):
     with pytest.raises(ModelNotFound, match="model.bin"):
         resolve_model(str(tmp_path))
+
+
+def test_device_and_compute_type_are_checked_before_any_file():
+    import ctranslate2
+
+    from clipfinder.errors import BadInput
+    from clipfinder.pipeline.whisper_model import on_device, resolve_model
+
+    ref = resolve_model(None)
+    assert (ref.device, ref.compute_type) == ("cpu", "int8")
+    assert on_device(ref, "cpu", "float32").compute_type == "float32"
+    with pytest.raises(BadInput, match="--device is cpu or cuda"):
+        on_device(ref, "tpu", None)
+    with pytest.raises(BadInput, match="--compute-type is one of"):
+        on_device(ref, "cpu", "int4")
+    if ctranslate2.get_cuda_device_count() == 0:
+        with pytest.raises(BadInput, match="no CUDA GPU"):
+            on_device(ref, "cuda", None)
+    else:
+        assert on_device(ref, "cuda", None).compute_type == "float16"
