@@ -7,6 +7,7 @@
 - search: latency (median, p95) of typical queries over an index of 10,000 calls.
 - serve: the web page's server time per page on that index, and the first request of a clip's audio.
 - export: one 30 s clip from a 60-minute recording, against decoding the whole file.
+- memory: peak RSS on a 60-minute stereo and a 60-minute mono call, and across 200 files.
 - diarize: a 10-minute mono call (the fixtures mixed down and tiled): diarization time against
   transcription time of the same call, the encoder's load time, and the rep-voice sample a
   stereo call adds.
@@ -331,6 +332,64 @@ def bench_web(index: Index, folder: Path) -> None:
     )
 
 
+def bench_memory(folder: Path, files: int = 200) -> None:
+    """Peak memory of `ingest --workers 1` on an hour-long stereo call and an hour-long mono call
+    (diarized), and the resident memory across a batch of short files (it must not grow)."""
+    from clipfinder.read.export import ffmpeg_binary
+
+    stereo = hour_recording(folder / "stereo")
+    mono = folder / "mono" / "hour-mono.mp3"
+    mono.parent.mkdir(parents=True)
+    subprocess.run(
+        [ffmpeg_binary(), "-loglevel", "error", "-i", str(stereo), "-ac", "1", "-b:a", "32k", str(mono)], check=True
+    )
+    print("\n## memory: peak RSS of `clipfinder ingest --workers 1` (one process), and across a batch")
+    for name, path in (("60-minute stereo call", stereo), ("60-minute mono call, diarized", mono)):
+        started = time.monotonic()
+        peak = _peak_rss_mb([sys.executable, "-m", "clipfinder", "ingest", str(path), "--workers", "1",
+                             "--db", str(folder / f"{path.stem}.db")])  # fmt: skip
+        print(f"{name}: peak {peak:.0f} MB ({time.monotonic() - started:.0f} s)")
+    batch = folder / "batch"
+    parts = sorted((ROOT / "fixtures" / "calls").rglob("*.wav")) + sorted((ROOT / "fixtures" / "calls").rglob("*.flac"))
+    sources = [decode(p) for p in parts]
+    for number in range(files):
+        channels = sources[number % len(sources)]
+        pad = np.zeros(160 * (1 + number), dtype=np.float32)  # every file's bytes differ
+        write_wav(batch / f"call{number:03d}.wav", [np.concatenate([c[: 16000 * 12], pad]) for c in channels])
+    script = (
+        "import sys, resource; from pathlib import Path; from clipfinder import Index, ingest\n"
+        "class P:\n"
+        "    n = 0\n"
+        "    def begin(self, f, a): pass\n"
+        "    def during(self, p, s): pass\n"
+        "    def advance(self, o):\n"
+        "        P.n += 1\n"
+        "        if P.n in (20, 100, 200):\n"
+        "            rss = int(open('/proc/self/statm').read().split()[1]) * resource.getpagesize() / 2**20\n"
+        "            print(P.n, round(rss), flush=True)\n"
+        "with Index(Path(sys.argv[2])) as index: ingest([sys.argv[1]], index, workers=1, progress=P())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(batch), str(folder / "batch.db")], check=True, capture_output=True, text=True
+    ).stdout.split()
+    resident = dict(zip(out[::2], out[1::2]))
+    print(
+        f"{files} files of 12 s, one process: resident {resident.get('20')} MB after 20 files, "
+        f"{resident.get('100')} MB after 100, {resident.get('200')} MB after 200"
+    )
+
+
+def _peak_rss_mb(command: list[str]) -> float:
+    """Peak RSS of the command's process, measured by a wrapper that runs only it."""
+    wrapper = (
+        "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
+        "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", wrapper, *command], check=True, capture_output=True, text=True)
+    return int(out.stdout.strip()) / 1024
+
+
 def hour_recording(folder: Path) -> Path:
     """A 60-minute stereo mp3: 12 x a 5-minute call built from the fixtures."""
     from clipfinder.read.export import ffmpeg_binary
@@ -412,7 +471,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=6)
     parser.add_argument("--minutes", type=float, default=2.0)
-    parser.add_argument("--only", choices=["ingest", "matching", "rematch", "search", "export", "diarize"])
+    parser.add_argument("--only", choices=["ingest", "matching", "rematch", "search", "export", "diarize", "memory"])
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     if args.only in (None, "matching", "rematch", "search"):
@@ -428,6 +487,9 @@ def main() -> None:
         bench_export()
     if args.only in (None, "diarize"):
         bench_diarize()
+    if args.only in (None, "memory"):
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_memory(Path(tmp))
     if args.only not in (None, "ingest"):
         return
     with tempfile.TemporaryDirectory() as tmp:

@@ -93,7 +93,6 @@ def decode(path: Path, sample_rate: int = SAMPLE_RATE) -> list[np.ndarray]:
     """
     import av
 
-    chunks: list[np.ndarray] = []
     try:
         with av.open(str(path)) as container:
             stream = next((s for s in container.streams if s.type == "audio"), None)
@@ -101,23 +100,56 @@ def decode(path: Path, sample_rate: int = SAMPLE_RATE) -> list[np.ndarray]:
                 raise BadAudio(f"{path}: no audio stream in this file")
             layout = "stereo" if _channels(stream) == 2 else "mono"
             resampler = av.AudioResampler(format="fltp", layout=layout, rate=sample_rate)
+            samples = _Samples(2 if layout == "stereo" else 1, _expected_seconds(stream, container) * sample_rate)
             try:
                 for frame in container.decode(stream):
                     for out in resampler.resample(frame):  # type: ignore[arg-type]
-                        chunks.append(out.to_ndarray())
+                        samples.add(out.to_ndarray())
             except av.error.InvalidDataError:
                 # A damaged tail: keep what decoded, as players do. Nothing decoded is an error below.
                 pass
             for out in resampler.resample(None):
-                chunks.append(out.to_ndarray())
+                samples.add(out.to_ndarray())
     except av.error.FFmpegError as exc:
         raise BadAudio(f"{path}: cannot decode this recording ({_reason(exc)})") from exc
-    if not chunks:
+    if samples.filled == 0:
         raise BadAudio(f"{path}: the recording holds no audio")
-    samples = np.concatenate(chunks, axis=1).astype(np.float32)
-    if samples.shape[1] < sample_rate // 10:
-        raise BadAudio(f"{path}: the recording is shorter than 0.1 s")
-    return [samples[i] for i in range(samples.shape[0])]
+    return samples.channels(path, sample_rate)
+
+
+class _Samples:
+    """Decoded samples written into one array sized from the stream's stated length (grown when
+    that was short), so an hour of audio takes its own size in memory once, not three times
+    (frames, joined, converted)."""
+
+    def __init__(self, channels: int, expected: float) -> None:
+        self.buffer = np.empty((channels, max(int(expected * 1.01) + 16000, 16000)), dtype=np.float32)
+        self.filled = 0
+
+    def add(self, block: np.ndarray) -> None:
+        n = block.shape[1]
+        if self.filled + n > self.buffer.shape[1]:
+            grown = np.empty((self.buffer.shape[0], max(self.buffer.shape[1] * 2, self.filled + n)), np.float32)
+            grown[:, : self.filled] = self.buffer[:, : self.filled]
+            self.buffer = grown
+        self.buffer[:, self.filled : self.filled + n] = block
+        self.filled += n
+
+    def channels(self, path: Path, sample_rate: int) -> list[np.ndarray]:
+        if self.filled < sample_rate // 10:
+            raise BadAudio(f"{path}: the recording is shorter than 0.1 s")
+        parts = [self.buffer[i, : self.filled] for i in range(self.buffer.shape[0])]
+        if self.filled < 0.9 * self.buffer.shape[1]:  # grown past need: give the spare end back
+            parts = [p.copy() for p in parts]
+        return parts
+
+
+def _expected_seconds(stream: Any, container: Any) -> float:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return float(container.duration) / 1_000_000
+    return 60.0
 
 
 def is_dual_mono(left: np.ndarray, right: np.ndarray) -> bool:

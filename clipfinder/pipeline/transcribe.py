@@ -64,21 +64,62 @@ def transcribe_channel(
     heard_up_to: Callable[[float], None] | None = None,
 ) -> list[Segment]:
     """Transcribe one channel's samples; every word is labelled with `speaker`. `heard_up_to` is
-    told how far into the channel the model has got, after each segment it decodes."""
-    raw_segments, _info = model.transcribe(samples, **options.model_kwargs())
+    told how far into the channel the model has got, after each segment it decodes.
+
+    A long channel is transcribed in pieces (`pieces`): the model turns its whole input into
+    features at once, which for an hour of audio alone takes about a gigabyte.
+    """
     duration = len(samples) / SAMPLE_RATE
     segments = []
-    for raw in raw_segments:
-        if heard_up_to is not None:
-            heard_up_to(min(raw.end, duration))
-        text = raw.text.strip()
-        if not text or likely_invented(raw.no_speech_prob, raw.avg_logprob):
-            continue
-        start = _clamp(raw.start, 0.0, duration)
-        end = _clamp(raw.end, start, duration)
-        words = repair_word_times(raw.words or [], start, end, speaker)
-        segments.append(Segment(start, end, text, speaker, tuple(words), channel))
+    for first, last in pieces(samples):
+        offset = first / SAMPLE_RATE
+        raw_segments, _info = model.transcribe(samples[first:last], **options.model_kwargs())
+        for raw in raw_segments:
+            if heard_up_to is not None:
+                heard_up_to(min(offset + raw.end, duration))
+            text = raw.text.strip()
+            if not text or likely_invented(raw.no_speech_prob, raw.avg_logprob):
+                continue
+            start = _clamp(offset + raw.start, 0.0, duration)
+            end = _clamp(offset + raw.end, start, duration)
+            words = repair_word_times(raw.words or [], start, end, speaker, offset)
+            segments.append(Segment(start, end, text, speaker, tuple(words), channel))
     return segments
+
+
+# Channels longer than PIECE_S x 1.2 are transcribed in pieces of about PIECE_S, each cut at the
+# quietest half second within CUT_SEARCH_S of its boundary, so no word is cut in two. Whisper
+# decodes 30-second windows anyway and clipfinder does not condition on earlier text, so pieces
+# change little but memory: the features computed at once are one piece's, not the hour's
+# (make bench, "memory").
+PIECE_S = 600.0
+CUT_SEARCH_S = 20.0
+_FRAME_S = 0.05
+_PAUSE_FRAMES = 10  # energy is averaged over 10 x 50 ms: a pause, not a gap between syllables
+
+
+def pieces(samples: np.ndarray) -> list[tuple[int, int]]:
+    """[first, last) sample ranges covering `samples`, cut at quiet moments (see PIECE_S)."""
+    total, piece = len(samples), int(PIECE_S * SAMPLE_RATE)
+    cuts = [0]
+    while total - cuts[-1] > piece * 1.2:
+        target = cuts[-1] + piece
+        reach = int(CUT_SEARCH_S * SAMPLE_RATE)
+        cuts.append(quietest(samples, target - reach, target + reach))
+    cuts.append(total)
+    return list(zip(cuts, cuts[1:]))
+
+
+def quietest(samples: np.ndarray, lo: int, hi: int) -> int:
+    """The sample index at the middle of the quietest half second in [lo, hi)."""
+    frame = int(_FRAME_S * SAMPLE_RATE)
+    window = samples[lo:hi]
+    usable = len(window) // frame * frame
+    if usable < frame * _PAUSE_FRAMES:
+        return (lo + hi) // 2
+    energy = (window[:usable].astype(np.float64).reshape(-1, frame) ** 2).mean(axis=1)
+    smooth = np.convolve(energy, np.ones(_PAUSE_FRAMES) / _PAUSE_FRAMES, mode="same")
+    return lo + int(np.argmin(smooth)) * frame + frame // 2
 
 
 # Whisper invents short stock phrases ("Thank you.", "Bye.", "We'll see you in the next video.") on
@@ -96,8 +137,11 @@ def likely_invented(no_speech_prob: float, avg_logprob: float) -> bool:
     return no_speech_prob >= INVENTED_NO_SPEECH and avg_logprob <= INVENTED_LOGPROB
 
 
-def repair_word_times(raw_words: list[Any], seg_start: float, seg_end: float, speaker: str) -> list[Word]:
-    """Turn the model's words into Words whose spans are ordered and inside their segment.
+def repair_word_times(
+    raw_words: list[Any], seg_start: float, seg_end: float, speaker: str, offset: float = 0.0
+) -> list[Word]:
+    """Turn the model's words into Words whose spans are ordered and inside their segment; the
+    model's times are shifted by `offset` (where its piece of the channel began).
 
     A word with a missing, non-finite or reversed timestamp gets a span estimated between its
     neighbours (and `timed=False`), so one bad word never moves the call's timeline.
@@ -106,6 +150,7 @@ def repair_word_times(raw_words: list[Any], seg_start: float, seg_end: float, sp
     for w in raw_words:
         start, end = getattr(w, "start", None), getattr(w, "end", None)
         if _finite(start) and _finite(end) and start <= end:
+            start, end = start + offset, end + offset
             spans.append((_clamp(start, seg_start, seg_end), _clamp(end, seg_start, seg_end)))
         else:
             spans.append(None)

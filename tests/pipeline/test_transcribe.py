@@ -65,3 +65,51 @@ def test_fragments_are_not_stored_as_invented_phrases(tmp_path):
     failed = [o.detail for o in report.outcomes if o.status.value == "failed"]
     assert len(failed) >= 9, kept
     assert all("no speech found" in d for d in failed)
+
+
+def test_long_channels_are_cut_at_their_quietest_moment():
+    import numpy as np
+
+    from clipfinder.pipeline import transcribe
+    from clipfinder.pipeline.audio import SAMPLE_RATE
+
+    rng = np.random.default_rng(1)
+    talk = (rng.standard_normal(SAMPLE_RATE * 40) * 0.2).astype(np.float32)
+    talk[int(SAMPLE_RATE * 23.0) : int(SAMPLE_RATE * 23.8)] = 0.0  # the one pause near 20 s
+    cut = transcribe.quietest(talk, SAMPLE_RATE * 10, SAMPLE_RATE * 30)
+    assert SAMPLE_RATE * 23.0 <= cut <= SAMPLE_RATE * 23.8
+    assert transcribe.pieces(talk) == [(0, len(talk))]  # short: one piece
+    old = transcribe.PIECE_S, transcribe.CUT_SEARCH_S
+    transcribe.PIECE_S, transcribe.CUT_SEARCH_S = 20.0, 5.0
+    try:
+        parts = transcribe.pieces(talk)
+    finally:
+        transcribe.PIECE_S, transcribe.CUT_SEARCH_S = old
+    assert parts[0][0] == 0 and parts[-1][1] == len(talk)
+    assert all(a[1] == b[0] for a, b in zip(parts, parts[1:]))  # contiguous, nothing lost
+    assert len(parts) == 2 and SAMPLE_RATE * 23.0 <= parts[0][1] <= SAMPLE_RATE * 23.8
+
+
+def test_a_channel_transcribed_in_pieces_keeps_its_words_and_times(monkeypatch):
+    """The acme call's rep channel in pieces of about 15 s against the truth file: the same word
+    error tolerance as whole channels (test_pipeline.py: at most 30%), times in order."""
+    import jiwer
+
+    from clipfinder.pipeline import transcribe
+    from clipfinder.pipeline.audio import decode
+    from clipfinder.pipeline.whisper_model import load_model, resolve_model
+
+    from ..conftest import CALLS, truth
+    from .test_recording import MOST_WORD_ERROR, plain
+
+    samples = decode(CALLS / "alice" / "acme-discovery.wav")[0]
+    monkeypatch.setattr(transcribe, "PIECE_S", 15.0)
+    monkeypatch.setattr(transcribe, "CUT_SEARCH_S", 4.0)
+    assert len(transcribe.pieces(samples)) >= 3
+    segments = transcribe.transcribe_channel(load_model(resolve_model(None), 1), samples, "rep", 0)
+    words = [w for s in segments for w in s.words]
+    assert [w.start for w in words] == sorted(w.start for w in words)
+    assert words[-1].end <= len(samples) / 16000 + 0.01
+    said = " ".join(line["text"] for line in truth("acme-discovery")["lines"] if line["speaker"] == "rep")
+    heard = " ".join(s.text for s in segments)
+    assert jiwer.wer(plain(said), plain(heard)) <= MOST_WORD_ERROR, heard
