@@ -122,6 +122,53 @@ def timed_ingest(folder: Path, workers: int, *extra: str) -> tuple[float, float]
     return elapsed, peak_mb
 
 
+# The stages of `ingest` besides the model's own transcription and decoding (which the bare
+# baseline does too): (function, the module it lives in).
+STAGES = {
+    "channel_voice": "recording.py",  # the rep's voice from a stereo call's rep channel
+    "load_model": "whisper_model.py",
+    "load_encoder": "encoder.py",
+    "match": "matching.py",
+    "write_call": "index.py",
+    "sha256_file": "audio.py",
+    "probe": "audio.py",
+    "plan_channels": "speakers.py",
+    "build_clips": "clips.py",
+    "compute_metrics": "metrics.py",
+    "_checked_language": "recording.py",
+    "_reattribute_guesses": "ingest.py",
+}
+
+
+def overhead_breakdown(folder: Path, base: float) -> None:
+    """Where `ingest --workers 1` spends time beyond the bare model: the same files in this process
+    under cProfile (which slows Python code a little, so these are upper bounds)."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    with tempfile.TemporaryDirectory() as tmp, Index(Path(tmp) / "p.db") as index:
+        started = time.monotonic()
+        profiler.enable()
+        ingest([folder], index, workers=1)
+        profiler.disable()
+        total = time.monotonic() - started
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    spent = {}
+    for (file, _line, name), (_cc, _nc, _tt, cumulative, _callers) in stats.items():
+        if STAGES.get(name) and file.endswith(STAGES[name]) and "clipfinder" in file:
+            spent[name] = spent.get(name, 0.0) + cumulative
+    transcribing = sum(
+        v[3] for k, v in stats.items() if k[2] in ("transcribe_channel", "decode") and "clipfinder" in k[0]
+    )
+    print(
+        f"where --workers 1 spends its time (in-process, cProfile): {total:.1f} s in all; transcription and decoding {transcribing:.1f} s"
+    )
+    for name, seconds in sorted(spent.items(), key=lambda kv: -kv[1]):
+        if seconds >= 0.01:
+            print(f"  {name:22} {seconds:6.2f} s  ({seconds / base * 100:4.1f}% of the bare model's time)")
+
+
 def fixture_words() -> list[list[Word]]:
     """The fixture calls' words, from one real ingest (the raw material for synthetic transcripts)."""
     with tempfile.TemporaryDirectory() as tmp, Index(Path(tmp) / "f.db") as index:
@@ -506,6 +553,7 @@ def main() -> None:
                 f"({audio_s / elapsed:5.1f}x real time), "
                 f"peak RSS of one process {peak:.0f} MB"
             )
+        overhead_breakdown(folder, base)
         for workers in (1, 2):
             # a local Dask cluster, started and stopped by the command (its start-up time included)
             elapsed, _ = timed_ingest(folder, workers, "--executor", "dask")

@@ -154,10 +154,16 @@ def _expected_seconds(stream: Any, container: Any) -> float:
 
 def is_dual_mono(left: np.ndarray, right: np.ndarray) -> bool:
     """True when two channels carry (nearly) the same signal, so a stereo file is really mono."""
-    total = float(np.sum(left.astype(np.float64) ** 2) + np.sum(right.astype(np.float64) ** 2))
+    total = diff = 0.0
+    step = 1 << 20  # a million samples at a time: an hour in float64 would be 460 MB per array
+    for start in range(0, min(len(left), len(right)), step):
+        a = left[start : start + step].astype(np.float64)
+        b = right[start : start + step].astype(np.float64)
+        total += float(np.dot(a, a) + np.dot(b, b))
+        d = a - b
+        diff += float(np.dot(d, d))
     if total == 0.0:
         return True
-    diff = float(np.sum((left.astype(np.float64) - right) ** 2))
     return diff / total < DUAL_MONO_ENERGY_RATIO
 
 

@@ -72,21 +72,39 @@ def mel_frames(samples: np.ndarray) -> np.ndarray:
     does not pay librosa's start-up (about 2.5 s); tests/test_diarize.py checks it against librosa.
     """
     samples = np.asarray(samples, dtype=np.float32)
-    rms = float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))) if len(samples) else 0.0
-    if rms > 0:
-        gain = 10 ** (TARGET_DBFS / 20) / rms
-        samples = samples * np.float32(max(gain, 1.0))  # only ever louder, as in the encoder's training
-    n_fft, hop = 400, 160
-    padded = np.pad(samples, n_fft // 2)
-    count = 1 + (len(padded) - n_fft) // hop if len(padded) >= n_fft else 0
+    rms = _rms(samples)
+    # only ever louder, as in the encoder's training; applied to the power (gain squared), so the
+    # samples of a long call are never copied
+    power_gain = max(10 ** (TARGET_DBFS / 20) / rms, 1.0) ** 2 if rms > 0 else 1.0
+    n_fft, hop, block = 400, 160, 8192
+    half = n_fft // 2  # centred frames: zeros before the first sample and after the last
+    total = len(samples)
+    count = 1 + (total + 2 * half - n_fft) // hop if total + 2 * half >= n_fft else 0
     window = np.hanning(n_fft + 1)[:-1].astype(np.float32)  # periodic Hann
     bank = _mel_bank(SAMPLE_RATE, n_fft, 40)
     out = np.empty((count, 40), dtype=np.float32)
-    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop]
-    for start in range(0, count, 8192):  # in blocks, so a long call never holds its whole STFT
-        spectrum = np.abs(np.fft.rfft(frames[start : start + 8192] * window, axis=1)) ** 2
-        out[start : start + 8192] = spectrum @ bank.T
+    for start in range(0, count, block):  # in blocks, so a long call never holds its whole STFT
+        n = min(block, count - start)
+        lo = start * hop - half
+        piece = np.zeros((n - 1) * hop + n_fft, dtype=np.float32)
+        a, b = max(lo, 0), min(lo + len(piece), total)
+        if b > a:
+            piece[a - lo : b - lo] = samples[a:b]
+        frames = np.lib.stride_tricks.sliding_window_view(piece, n_fft)[::hop]
+        spectrum = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2
+        out[start : start + n] = (spectrum @ bank.T) * np.float32(power_gain)
     return out
+
+
+def _rms(samples: np.ndarray) -> float:
+    """Root mean square, summed in float64 a million samples at a time (no float64 copy of a call)."""
+    if len(samples) == 0:
+        return 0.0
+    total = 0.0
+    for start in range(0, len(samples), 1 << 20):
+        part = samples[start : start + (1 << 20)].astype(np.float64)
+        total += float(np.dot(part, part))
+    return float(np.sqrt(total / len(samples)))
 
 
 @lru_cache(maxsize=2)

@@ -249,3 +249,20 @@ def test_missing_extra_is_a_clear_error(monkeypatch):
             encoder.load_encoder()
     finally:
         encoder.load_encoder.cache_clear()
+
+
+def test_mel_features_of_a_long_call_match_across_blocks():
+    """Over several 8,192-frame blocks (a 4-minute call) the features are still librosa's."""
+    librosa = pytest.importorskip("librosa")
+    from clipfinder.pipeline.audio import decode
+
+    from ..conftest import CALLS
+
+    (samples,) = decode(CALLS / "bob" / "umbrella-intro.ogg")
+    long = np.tile(samples, 8)  # about 4 minutes: 3 blocks
+    ours = encoder.mel_frames(long)
+    rms = np.sqrt(np.mean(long.astype(np.float64) ** 2))
+    louder = long * np.float32(max(10 ** (encoder.TARGET_DBFS / 20) / rms, 1.0))
+    theirs = librosa.feature.melspectrogram(y=louder, sr=16000, n_fft=400, hop_length=160, n_mels=40).T
+    assert ours.shape == theirs.shape and len(ours) > 2 * 8192
+    assert np.max(np.abs(ours - theirs)) <= 1e-5 * np.max(theirs)
