@@ -397,6 +397,7 @@ def bench_memory(folder: Path, files: int = 200) -> None:
                              "--db", str(folder / f"{path.stem}.db")])  # fmt: skip
         print(f"{name}: peak {peak:.0f} MB ({time.monotonic() - started:.0f} s)")
     batch = folder / "batch"
+    batch.mkdir()
     parts = sorted((ROOT / "fixtures" / "calls").rglob("*.wav")) + sorted((ROOT / "fixtures" / "calls").rglob("*.flac"))
     sources = [decode(p) for p in parts]
     for number in range(files):
