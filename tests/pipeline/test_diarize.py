@@ -266,3 +266,18 @@ def test_mel_features_of_a_long_call_match_across_blocks():
     theirs = librosa.feature.melspectrogram(y=louder, sr=16000, n_fft=400, hop_length=160, n_mels=40).T
     assert ours.shape == theirs.shape and len(ours) > 2 * 8192
     assert np.max(np.abs(ours - theirs)) <= 1e-5 * np.max(theirs)
+
+
+def test_a_long_call_is_clustered_from_a_sample_of_its_windows(monkeypatch):
+    """Past MAX_LINKED windows the tree is built from an even sample and every window still gets
+    its voice: the same labels as clustering all of them."""
+    from clipfinder.pipeline import clustering
+
+    rng = np.random.default_rng(11)
+    a, b = np.abs(rng.standard_normal((2, 256)))
+    embeddings = _voices(rng, [a, b, a, b], [150, 100, 120, 90])
+    whole = cluster(embeddings, DiarizeOptions())
+    monkeypatch.setattr(clustering, "MAX_LINKED", 60)
+    sampled = cluster(embeddings, DiarizeOptions())
+    assert list(sampled) == list(whole)
+    assert list(sampled[:150]) == [0] * 150 and list(sampled[150:250]) == [1] * 100
