@@ -21,6 +21,7 @@ MIN_WINDOW_FRAMES = 50  # a stretch of speech shorter than 0.5 s gets no window 
 EMBEDDING_SIZE = 256
 TARGET_DBFS = -30.0  # loudness the encoder's training audio was normalised to
 INSTALL_HINT = "pip install 'clipfinder[diarize]'"
+VAD_PIECE_S = 120  # the VAD of untranscribed speech looks at this much audio at a time
 
 
 def available() -> bool:
@@ -173,8 +174,20 @@ def vad_regions(samples: np.ndarray) -> list[tuple[float, float]]:
 
     # little padding: these regions count as talk time, not only as audio for the encoder
     options = VadOptions(min_silence_duration_ms=300, speech_pad_ms=100)
-    chunks = get_speech_timestamps(np.asarray(samples, dtype=np.float32), options)
-    return [(c["start"] / SAMPLE_RATE, c["end"] / SAMPLE_RATE) for c in chunks]
+    samples = np.asarray(samples, dtype=np.float32)
+    regions: list[tuple[float, float]] = []
+    # in pieces: the VAD's working memory grows with its input (an hour at once took 720 MB more,
+    # 2-minute pieces 140 MB); speech that runs over a piece's end is joined up again
+    piece = VAD_PIECE_S * SAMPLE_RATE
+    for first in range(0, len(samples), piece):
+        offset = first / SAMPLE_RATE
+        for c in get_speech_timestamps(samples[first : first + piece], options):
+            start, end = offset + c["start"] / SAMPLE_RATE, offset + c["end"] / SAMPLE_RATE
+            if regions and start - regions[-1][1] < 0.3:
+                regions[-1] = (regions[-1][0], end)
+            else:
+                regions.append((start, end))
+    return regions
 
 
 def region_embeddings(

@@ -281,3 +281,20 @@ def test_a_long_call_is_clustered_from_a_sample_of_its_windows(monkeypatch):
     sampled = cluster(embeddings, DiarizeOptions())
     assert list(sampled) == list(whole)
     assert list(sampled[:150]) == [0] * 150 and list(sampled[150:250]) == [1] * 100
+
+
+def test_the_vad_in_pieces_finds_the_same_speech_as_at_once(monkeypatch):
+    """Untranscribed speech is found two minutes at a time; cut into 10 s pieces instead, the
+    fixture call's regions match the whole-call ones (a region running over a cut is joined)."""
+    from clipfinder.pipeline.audio import decode
+
+    from ..conftest import CALLS
+
+    (samples,) = decode(CALLS / "bob" / "umbrella-intro.ogg")
+    whole = encoder.vad_regions(samples)
+    monkeypatch.setattr(encoder, "VAD_PIECE_S", 10)
+    pieces = encoder.vad_regions(samples)
+    assert len(whole) >= 3
+    covered = sum(b - a for a, b in whole)
+    overlap = sum(max(0.0, min(b, d) - max(a, c)) for a, b in whole for c, d in pieces)
+    assert overlap >= 0.95 * covered and sum(d - c for c, d in pieces) <= 1.05 * covered
