@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -28,7 +29,8 @@ def free_stem(folder: Path, stem: str, suffixes: Sequence[str], overwrite: bool 
 @contextlib.contextmanager
 def replacing(target: Path) -> Iterator[Path]:
     """A temporary path beside `target` to write to; it becomes `target` only if the block succeeds."""
-    part = target.with_name(f".{target.name}.{os.getpid()}.part")
+    # per process and thread: two threads of one server may write the same file at once
+    part = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
     try:
         yield part
         os.replace(part, target)

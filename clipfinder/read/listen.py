@@ -13,7 +13,7 @@ from clipfinder.read.export import cut_audio
 from clipfinder.store import queries
 from clipfinder.store.index import Index
 
-LONGEST_WINDOW_S = 120.0  # a window asked for by time is at most this long
+LONGEST_WINDOW_S = 600.05  # a window asked for by time: at most the longest clip (--clip-seconds 600)
 
 
 def default_cache() -> Path:

@@ -183,10 +183,10 @@ def _passages(
         words = queries.segment_words(index, call_id, seg_idx)
         hit = [(a, b) for a, b, w in words if is_searched(w, alike)] or [(seg_start, seg_end)]
         hit_start, hit_end = hit[0][0], hit[-1][1]
-        if any(a - 0.05 <= hit_start and hit_end <= b + 0.05 for a, b in taken.get(call_id, [])):
-            continue
         start = max(0.0, min((hit_start + hit_end - seconds) / 2, duration - seconds))
         end = min(duration, start + seconds)
+        if any(start < b and a < end for a, b in taken.get(call_id, [])):
+            continue  # it would repeat part of a clip found, or of an earlier passage
         taken.setdefault(call_id, []).append((start, end))
         text = join_words(w for a, b, w in _words_between(index, call_id, start, end))
         said = join_words(w for a, b, w in words)
@@ -206,11 +206,12 @@ def _words_between(index: Index, call_id: int, start: float, end: float) -> list
 def is_searched(word: str, terms: dict[str, list[str]]) -> bool:
     """Whether a transcript word is one of the searched words (`Found.terms`). The index matches
     stems ("pricing" finds "price"), so a word counts when it shares all but the last three
-    letters of a term (at least four) with it."""
+    letters of a term longer than four; a short term only takes a plain ending ("go", "goes")."""
     plain = re.sub(r"[^\w']", "", word.lower())
     for options in terms.values():
         for t in options:
-            shared = len(os.path.commonprefix([plain, t]))
-            if plain == t or shared >= max(4, len(t) - 3) or (len(t) <= 4 and plain.startswith(t)):
+            if plain == t or (len(t) <= 4 and plain in (t + "s", t + "es", t + "ed", t + "ing")):
+                return True
+            if len(t) > 4 and len(os.path.commonprefix([plain, t])) >= len(t) - 3:
                 return True
     return False

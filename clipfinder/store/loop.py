@@ -62,9 +62,10 @@ def add_pin(index: Index, rep: str, clip_id: int, when: str) -> Pin:
 
 
 def pins(index: Index, rep: str) -> list[Pin]:
-    """A rep's pinned clips that still exist, oldest first."""
+    """A rep's pinned clips that still exist and are still on the rep's calls, oldest first."""
     sql = (
         "select p.id, p.rep, p.clip_id, p.pinned_at from pins p join clips c on c.id = p.clip_id "
-        "where p.rep = ? order by p.pinned_at, p.id"
+        "join calls ca on ca.id = c.call_id where p.rep = ? and lower(ca.rep) = lower(p.rep) "
+        "order by p.pinned_at, p.id"
     )
     return [Pin(*row) for row in index._db.execute(sql, [rep])]

@@ -5,7 +5,7 @@ with what happened (or the error, in the same words as the CLI's)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from clipfinder.coaching.loop import FOLLOW_THROUGH, add_commitment, add_score, pin_clip, set_focus
 from clipfinder.errors import BadInput, ClipfinderError
 from clipfinder.text import stored_moment
-from clipfinder.web.common import Forbidden, checked_form, index_of, local_target, served
+from clipfinder.web.common import Forbidden, checked_form, index_of, local_target, rep_of, rep_segment, served
 
 
 async def set_focus_form(request: Request) -> Response:
@@ -22,9 +22,7 @@ async def set_focus_form(request: Request) -> Response:
 
     def act() -> str:
         with index_of(request) as index:
-            made = set_focus(
-                index, request.path_params["rep"], form.get("skill", ""), form.get("since") or _now(request)
-            )
+            made = set_focus(index, rep_of(request), form.get("skill", ""), form.get("since") or _now(request))
         return f"{made.skill} in focus for {made.rep} since {made.since}"
 
     return await _back(request, form, act)
@@ -37,7 +35,7 @@ async def commit_form(request: Request) -> Response:
         with index_of(request) as index:
             made = add_commitment(
                 index,
-                request.path_params["rep"],
+                rep_of(request),
                 form.get("text", ""),
                 form.get("skill") or None,
                 form.get("date") or _now(request),
@@ -58,7 +56,7 @@ async def score_form(request: Request) -> Response:
             raise BadInput(f"a self-score is a whole number from 1 to 5 (got {form.get('score')!r})") from None
         with index_of(request) as index:
             saved = add_score(
-                index, request.path_params["rep"], number, form.get("skill") or None, form.get("date") or _now(request)
+                index, rep_of(request), number, form.get("skill") or None, form.get("date") or _now(request)
             )
         return f"self-score {saved.score}/5 on {saved.skill} recorded for {saved.date}"
 
@@ -84,8 +82,8 @@ def _now(request: Request) -> str | None:
 async def _back(request: Request, form: dict[str, str], act: Callable[[], str]) -> Response:
     """Run `act` off the event loop (a write may wait for the index lock), then redirect to the
     form's page with its message."""
-    rep = request.path_params.get("rep")
-    target = local_target(form.get("next"), f"/reps/{quote(rep, safe='')}" if rep else "/")
+    rep = rep_of(request) if "rep" in request.path_params else None
+    target = local_target(form.get("next"), f"/reps/{rep_segment(rep)}" if rep else "/")
     path, _, query = target.partition("?")
     kept = [(k, v) for k, v in parse_qsl(query) if k not in ("done", "error")]
     try:

@@ -86,20 +86,29 @@ class _Guard(BaseHTTPMiddleware):
     """The access token (when the server has one) and the security headers on every response."""
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        site, mode = request.headers.get("sec-fetch-site"), request.headers.get("sec-fetch-mode")
+        if site == "cross-site" and not (mode == "navigate" and request.method == "GET"):
+            # another website's page asking for audio or posting: never (a link to a page is fine)
+            return _secured(PlainTextResponse("Requests from other websites are refused.", status_code=403))
         token = request.app.state.served.token
         if token is not None:
             given = request.query_params.get("token")
-            if given is not None and hmac.compare_digest(given, token):
+            if given is not None and _same(given, token):
                 # once: keep it in a cookie and drop it from the address bar
                 kept = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "token"])
                 response: Response = RedirectResponse(request.url.path + (f"?{kept}" if kept else ""), 303)
                 response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
                 return _secured(response)
             cookie = request.cookies.get(TOKEN_COOKIE, "")
-            if not hmac.compare_digest(cookie, token):
+            if not _same(cookie, token):
                 text = "This clipfinder server needs its access token: open the address `clipfinder serve` printed."
                 return _secured(PlainTextResponse(text, status_code=401))
         return _secured(await call_next(request))
+
+
+def _same(given: str, secret: str) -> bool:
+    """Constant-time comparison of any two strings (compare_digest refuses non-ASCII text)."""
+    return hmac.compare_digest(given.encode(), secret.encode())
 
 
 def _secured(response: Response) -> Response:

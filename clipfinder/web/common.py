@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
@@ -53,6 +53,17 @@ def index_of(request: Request) -> Iterator[Index]:
         yield index
 
 
+def rep_segment(name: object) -> str:
+    """A rep's name as one URL path segment. Encoded twice: the server decodes a path before
+    routing, so a "/" in a name ("EMEA/Ana") would otherwise split it; `rep_of` decodes the rest."""
+    return quote(quote(str(name), safe=""), safe="")
+
+
+def rep_of(request: Request) -> str:
+    """The rep named in the path (see `rep_segment`)."""
+    return unquote(request.path_params["rep"])
+
+
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("clipfinder.web", "templates"), autoescape=select_autoescape(["html"]))
     env.filters.update(
@@ -63,6 +74,7 @@ def _environment() -> Environment:
         day=lambda d: (d or "")[:10],
         when=lambda d: (d or "")[:16].replace("T", " "),
         q=lambda s: quote(str(s), safe=""),
+        segment=rep_segment,
         zip=zip,
     )
     return env
@@ -89,7 +101,7 @@ async def checked_form(request: Request) -> dict[str, str]:
     """The POSTed form's fields, once its CSRF token is right (BadInput otherwise)."""
     form = await request.form()
     sent = form.get(CSRF_FIELD)
-    if not isinstance(sent, str) or not hmac.compare_digest(sent, served(request).csrf):
+    if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), served(request).csrf.encode()):
         raise Forbidden("this form has expired or did not come from this page: reload the page and try again")
     if served(request).read_only:
         raise Forbidden(f"{served(request).db} is read-only: nothing can be changed from this page")

@@ -13,7 +13,18 @@ from clipfinder.errors import BadInput
 from clipfinder.read.listen import clip_audio, recording, window_audio
 from clipfinder.web.common import index_of, served
 
-AUDIO_TYPES = {".mp3": "audio/mpeg", ".wav": "audio/wav", ".m4a": "audio/mp4", ".ogg": "audio/ogg"}
+AUDIO_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".wav": "audio/wav",
+    ".m4a": "audio/mp4",
+    ".mp4": "audio/mp4",
+    ".aac": "audio/aac",
+    ".ogg": "audio/ogg",
+    ".oga": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".flac": "audio/flac",
+    ".webm": "audio/webm",
+}
 
 
 async def clip_audio_file(request: Request) -> Response:

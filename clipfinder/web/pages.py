@@ -20,7 +20,7 @@ from clipfinder.read.search import find, is_searched, known_skills
 from clipfinder.read.stats import ANCHOR_DISCOVERY_QUESTIONS, ANCHOR_TALK_RATIO, call_stats
 from clipfinder.records import ClipHit, Word
 from clipfinder.store import queries
-from clipfinder.web.common import index_of, page, served
+from clipfinder.web.common import index_of, page, rep_of, served
 
 RESULTS = 20
 
@@ -118,7 +118,7 @@ def call_page(request: Request) -> Response:
 def rep_page(request: Request) -> Response:
     now = served(request).now
     with index_of(request) as index:
-        rep = loop.canonical_rep(index, request.path_params["rep"])
+        rep = loop.canonical_rep(index, rep_of(request))
         focus = loop.current_focus(index, rep, loop.parse_moment(now))
         history = loop.focus_history(index, rep)
         follow = [f for f in loop.followup(index, rep, loop.parse_moment(now))]
@@ -151,7 +151,7 @@ def prep_page(request: Request) -> Response:
     when = request.query_params.get("date") or served(request).now
     download = bool(request.query_params.get("download"))
     with index_of(request) as index:
-        rep = loop.canonical_rep(index, request.path_params["rep"])
+        rep = loop.canonical_rep(index, rep_of(request))
         built = build_prep(index, rep, when)
         body = html_page(built, None if download else lambda hit: f"/clips/{hit.clip_id}/audio.mp3")
     headers = {}

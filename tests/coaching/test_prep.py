@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from clipfinder import Index
-from clipfinder.coaching.loop import add_commitment, add_score, pin_clip, set_focus
+from clipfinder.coaching.loop import add_commitment, add_score, pin_clip, pins, set_focus
 from clipfinder.coaching.prep import build_prep
 from clipfinder.coaching.render import render_prep
 from clipfinder.errors import NotFound
@@ -218,3 +218,13 @@ def test_a_moved_recording_leaves_the_prep_without_that_audio_not_without_a_prep
         doc = render_prep(build_prep(index, "alice", SESSION), "md", tmp_path / "alice.md")
     assert page.count("No audio: the recording /gone/") == 2 and "<audio" not in page
     assert "No audio: the recording /gone/" in doc and not list(tmp_path.glob("*.mp3"))
+
+
+def test_a_pin_does_not_follow_a_call_to_another_rep(coached):
+    with Index(coached) as index:
+        clip = search(index, rep="alice", limit=1)[0]
+        pin_clip(index, clip.clip_id, when="2026-11-18T10:00")
+        assert [p.clip_id for p in pins(index, "alice")] == [clip.clip_id]
+        with index.transaction():
+            index._db.execute("update calls set rep = 'bob' where id = ?", [clip.call_id])
+        assert pins(index, "alice") == []

@@ -169,3 +169,17 @@ def test_whole_transcripts_are_searched_and_each_hit_gets_a_window(tmp_path):
 def test_words_inside_a_clip_are_not_repeated_as_a_passage(index):
     found = find(index, "objection")
     assert "price-objection" in {h.skill for h in found.clips} and found.passages == []
+
+
+def test_passages_never_repeat_a_window(tmp_path):
+    filler = [("prospect", "we talked about the weather and the team offsite for a while")] * 6
+    with Index(tmp_path / "t.db") as idx:
+        add_call(
+            idx,
+            [*filler, ("prospect", "the invoice was late"), ("rep", "which invoice was it"), *filler * 3,
+             ("prospect", "another invoice came"), *filler],
+        )  # fmt: skip
+        found = find(idx, "invoice")
+    windows = sorted((p.start_s, p.end_s) for p in found.passages)
+    assert len(windows) == 2  # the two mentions 4 s apart share one window; the third has its own
+    assert all(a[1] <= b[0] for a, b in zip(windows, windows[1:]))

@@ -66,7 +66,7 @@ def test_clip_audio_is_cut_once_and_served_with_ranges(client, coached_db, tmp_p
     assert part.headers["content-range"] == f"bytes 100-199/{len(whole.content)}"
     assert list((tmp_path / "audio").glob("*.mp3")) == cached  # not cut again
     assert client.get("/clips/999999/audio.mp3").status_code == 404
-    assert client.get("/calls/1/window.mp3", params={"start": 0, "end": 500}).status_code == 400
+    assert client.get("/calls/1/window.mp3", params={"start": 0, "end": 700}).status_code == 400
 
 
 def test_paths_in_requests_never_reach_the_file_system(client):
@@ -204,3 +204,38 @@ def test_the_prep_on_the_page_streams_its_clips_and_the_download_carries_them(cl
 def _call_path(client):
     with Index(client.app.state.served.db) as index:
         return index.find_call(1).path
+
+
+def test_odd_tokens_and_other_websites_are_refused_not_crashes(coached_db, tmp_path):
+    client = TestClient(create_app(coached_db, cache=tmp_path / "a", token="pässwört-12345"), follow_redirects=False)
+    assert client.get("/?token=é").status_code == 401
+    assert client.get("/?token=pässwört-12345").status_code == 303
+    local = TestClient(create_app(coached_db, cache=tmp_path / "b", now=NOW), follow_redirects=False)
+    assert local.post("/reps/alice/commit", data={"csrf": "é", "text": "x"}).status_code == 403
+    # another site's page may link to the team page, but not fetch audio or post
+    assert local.get("/", headers={"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"}).status_code == 200
+    refused = local.get("/clips/1/audio.mp3", headers={"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors"})
+    assert refused.status_code == 403
+    assert local.get("/clips/1/audio.mp3", headers={"Sec-Fetch-Site": "same-origin"}).status_code == 200
+
+
+def test_a_rep_name_with_a_slash_has_its_page(coached_db, live):
+    """On the real server (uvicorn decodes the path once before routing; TestClient twice)."""
+    import urllib.parse
+    import urllib.request
+
+    with Index(coached_db) as index:
+        add_call(index, [("rep", "hello there, how is the team")], rep="EMEA/Ana")
+
+    def fetch(path, form=None):
+        data = None if form is None else urllib.parse.urlencode(form).encode()
+        with urllib.request.urlopen(live + path, data=data) as response:
+            return response.url, response.read().decode()
+
+    _, team = fetch("/")
+    link = re.search(r'href="(/reps/EMEA[^"]*)"', team).group(1)
+    _, page = fetch(link)
+    assert "<h1>EMEA/Ana</h1>" in page
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    landed, after = fetch(link + "/focus", {"csrf": token, "skill": "discovery"})
+    assert "discovery in focus for EMEA/Ana" in after and "/reps/EMEA" in landed

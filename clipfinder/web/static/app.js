@@ -34,6 +34,16 @@
     var call = document.getElementById("call-audio");
     if (call) {
       follow(call, document.getElementById("transcript"));
+      // from a search result (#at=SECONDS): show that moment and start the player there
+      var at = /^#at=([0-9.]+)$/.exec(window.location.hash);
+      if (at) {
+        var t = parseFloat(at[1]);
+        var word = Array.prototype.find.call(
+          document.querySelectorAll("#transcript .w[data-t]"),
+          function (w) { return parseFloat(w.dataset.t) >= t - 0.05; });
+        if (word) { word.scrollIntoView({block: "center"}); word.classList.add("now"); }
+        call.currentTime = t;
+      }
       document.querySelectorAll("button.seek, .timeline .mark").forEach(function (el) {
         el.addEventListener("click", function (event) {
           event.preventDefault();
