@@ -89,6 +89,7 @@ DbOption = Annotated[
     typer.Option("--db", help="Database file. Default: $CLIPFINDER_DB, else ./clipfinder.db.", show_default=False),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ClipIdArgument = Annotated[int, typer.Argument(metavar="CLIP_ID", help="A clip id from `clipfinder search`.")]
 RubricOption = Annotated[
     Path | None,
     typer.Option(

@@ -12,6 +12,7 @@ import typer
 
 from clipfinder.cli.app import (
     EXIT_ERROR,
+    ClipIdArgument,
     ClipSecondsOption,
     DbOption,
     JsonOption,
@@ -366,7 +367,7 @@ def search(
 
 @app.command()
 def clip(
-    clip_id: Annotated[int, typer.Argument(metavar="CLIP_ID", help="A clip id from `clipfinder search`.")],
+    clip_id: ClipIdArgument,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from clipfinder.cli.app import (
+    ClipIdArgument,
     DbOption,
     JsonOption,
     app,
@@ -90,13 +91,9 @@ def score(
 
     Example: clipfinder score --rep alice 4
     """
-    from clipfinder.coaching.loop import add_score
-    from clipfinder.errors import BadInput
+    from clipfinder.coaching.loop import add_score, read_score
 
-    try:
-        number = int(value.strip())
-    except ValueError:
-        raise BadInput(f"a self-score is a whole number from 1 to 5 (got {value!r})") from None
+    number = read_score(value)
     with open_existing(db) as index:
         saved = add_score(index, rep, number, skill, when)
     say(f"{saved.rep}: {saved.skill} self-score {saved.score}/5 on {saved.date}")
@@ -104,7 +101,7 @@ def score(
 
 @app.command()
 def pin(
-    clip_id: Annotated[int, typer.Argument(metavar="CLIP_ID", help="A clip id from `clipfinder search`.")],
+    clip_id: ClipIdArgument,
     db: DbOption = None,
     when: DateOption = None,
 ) -> None:

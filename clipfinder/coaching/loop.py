@@ -60,7 +60,7 @@ def focus_history(index: Index, rep: str) -> list[Focus]:
 def current_focus(index: Index, rep: str, on: Moment | None = None) -> Focus | None:
     """The focus in force at `on` (default now): the latest one that started by then."""
     on = on or parse_moment(None)
-    found = [f for f in focus_history(index, rep) if _starts_by(stored_moment(f.since), on)]
+    found = [f for f in focus_history(index, rep) if starts_by(stored_moment(f.since), on)]
     return found[-1] if found else None
 
 
@@ -79,6 +79,14 @@ def add_commitment(index: Index, rep: str, text: str, skill: str | None = None, 
 def commitments(index: Index, rep: str | None = None) -> list[Commitment]:
     """Commitments, oldest first, of one rep or all."""
     return log.commitments(index, None if rep is None else canonical_rep(index, rep))
+
+
+def read_score(text: str) -> int:
+    """A self-score as typed (CLI argument, web form): a whole number; add_score checks 1-5."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise BadInput(f"a self-score is a whole number from 1 to 5 (got {text!r})") from None
 
 
 def add_score(index: Index, rep: str, score: int, skill: str | None = None, when: str | None = None) -> Score:
@@ -111,7 +119,7 @@ def pinned_clip(index: Index, rep: str, start: Moment, end: Moment) -> Pin | Non
     found = [
         p
         for p in log.pins(index, rep)
-        if _after(stored_moment(p.pinned_at), start) and _starts_by(stored_moment(p.pinned_at), end)
+        if _after(stored_moment(p.pinned_at), start) and starts_by(stored_moment(p.pinned_at), end)
     ]
     return found[-1] if found else None
 
@@ -319,7 +327,8 @@ def skill_or_focus(index: Index, rep: str, skill: str | None, on: Moment) -> str
     return focus.skill
 
 
-def _starts_by(start: Moment, on: Moment) -> bool:
+def starts_by(start: Moment, on: Moment) -> bool:
+    """`start` is at or before `on` (by day when either has no time)."""
     return start.day <= on.day if not (start.has_time and on.has_time) else start.at <= on.at
 
 

@@ -12,6 +12,7 @@ from clipfinder.coaching.loop import (
     monday,
     rotation_advice,
     scores,
+    starts_by,
     weekly_scores,
 )
 from clipfinder.coaching.prep import TalkMetrics, talk_metrics
@@ -42,7 +43,7 @@ def team(index: Index, now: str | None = None) -> list[TeamRow]:
     at = parse_moment(now)
     follow = {}
     for item in followup(index, None, at):
-        if _by(item.commitment.date, at):
+        if starts_by(stored_moment(item.commitment.date), at):
             follow[item.commitment.rep] = item  # oldest first: the last one stays
     return [_row(index, rep, at, follow.get(rep)) for rep in index.reps()]
 
@@ -68,8 +69,3 @@ def _row(index: Index, rep: str, at: Moment, last: FollowUp | None) -> TeamRow:
         talk=talk_metrics(queries.rep_calls(index, rep, since=recent_from.isoformat(), with_clarity=False), at),
         waiting_clips=waiting,
     )
-
-
-def _by(stored: str, at: Moment) -> bool:
-    made = stored_moment(stored)
-    return made.at <= at.at if made.has_time and at.has_time else made.day <= at.day

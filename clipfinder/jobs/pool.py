@@ -84,8 +84,10 @@ def run_jobs(
             report_progress(None)
         return
     context = get_context("spawn")
-    reports = context.Queue() if during is not None and warm is None else None
-    listener = _listen(reports, during) if reports is not None and during is not None else None
+    reports = listener = None
+    if during is not None and warm is None:  # a custom `warm` does not take the queue
+        reports = context.Queue()
+        listener = _listen(reports, during)
     warm = warm or start_worker
     suspects: list[Job] = []
     try:

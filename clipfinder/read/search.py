@@ -188,19 +188,12 @@ def _passages(
         if any(start < b and a < end for a, b in taken.get(call_id, [])):
             continue  # it would repeat part of a clip found, or of an earlier passage
         taken.setdefault(call_id, []).append((start, end))
-        text = join_words(w for a, b, w in _words_between(index, call_id, start, end))
+        text = join_words(w.text for w in queries.window_words(index, call_id, start, end))
         said = join_words(w for a, b, w in words)
         out.append(Passage(call_id, path, rep, account, date, speaker, start, end, hit_start, hit_end, said, text))
         if len(out) == limit:
             break
     return out
-
-
-def _words_between(index: Index, call_id: int, start: float, end: float) -> list[tuple[float, float, str]]:
-    segments = index.segments(call_id)
-    return [
-        (w.start, w.end, w.text) for s in segments for w in s.words if w.start >= start - 0.05 and w.end <= end + 0.05
-    ]
 
 
 def is_searched(word: str, terms: dict[str, list[str]]) -> bool:

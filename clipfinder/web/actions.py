@@ -11,8 +11,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from clipfinder.coaching.loop import FOLLOW_THROUGH, add_commitment, add_score, pin_clip, set_focus
-from clipfinder.errors import BadInput, ClipfinderError
+from clipfinder.coaching.loop import FOLLOW_THROUGH, add_commitment, add_score, pin_clip, read_score, set_focus
+from clipfinder.errors import ClipfinderError
 from clipfinder.text import stored_moment
 from clipfinder.web.common import Forbidden, checked_form, index_of, local_target, rep_of, rep_segment, served
 
@@ -50,10 +50,7 @@ async def score_form(request: Request) -> Response:
     form = await checked_form(request)
 
     def act() -> str:
-        try:
-            number = int(form.get("score", "").strip())
-        except ValueError:
-            raise BadInput(f"a self-score is a whole number from 1 to 5 (got {form.get('score')!r})") from None
+        number = read_score(form.get("score", ""))
         with index_of(request) as index:
             saved = add_score(
                 index, rep_of(request), number, form.get("skill") or None, form.get("date") or _now(request)

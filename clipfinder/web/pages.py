@@ -16,10 +16,11 @@ from clipfinder.coaching.trend import trend
 from clipfinder.errors import BadInput
 from clipfinder.read.formats import speaker_turns
 from clipfinder.read.missed import missed_skills
-from clipfinder.read.search import find, is_searched, known_skills
+from clipfinder.read.search import Found, find, is_searched, known_skills
 from clipfinder.read.stats import ANCHOR_DISCOVERY_QUESTIONS, ANCHOR_TALK_RATIO, call_stats
-from clipfinder.records import ClipHit, Word
+from clipfinder.records import ClipHit, Passage, Word
 from clipfinder.store import queries
+from clipfinder.store.index import Index
 from clipfinder.web.common import index_of, page, rep_of, served
 
 RESULTS = 20
@@ -73,24 +74,30 @@ def search_page(request: Request) -> Response:
             )
             note = found.fallback_note
             for h in found.clips:
-                words = queries.window_words(index, h.call_id, h.start_s, h.end_s)
-                marks = frozenset(i for i, w in enumerate(words) if is_searched(w.text, found.terms))
                 audio = f"/clips/{h.clip_id}/audio.mp3"
-                at = (h.match_start_s, h.match_end_s)
-                results.append(
-                    Result("clip", h.call_id, h.rep, h.account, h.date, h.start_s, h.end_s, audio, words, at, marks, h)
-                )
+                results.append(_result(index, found, "clip", h, audio, (h.match_start_s, h.match_end_s), h))
             for p in found.passages:
-                words = queries.window_words(index, p.call_id, p.start_s, p.end_s)
-                marks = frozenset(i for i, w in enumerate(words) if is_searched(w.text, found.terms))
                 audio = f"/calls/{p.call_id}/window.mp3?start={p.start_s:.2f}&end={p.end_s:.2f}"
-                at = (p.hit_start_s, p.hit_end_s)
-                results.append(
-                    Result("passage", p.call_id, p.rep, p.account, p.date, p.start_s, p.end_s, audio, words, at, marks)
-                )
+                results.append(_result(index, found, "passage", p, audio, (p.hit_start_s, p.hit_end_s)))
     return page(
         request, "search.html", fields=fields, skills=skills, reps=reps, results=results, searched=searched, note=note
     )
+
+
+def _result(
+    index: Index,
+    found: Found,
+    kind: str,
+    item: ClipHit | Passage,
+    audio: str,
+    at: tuple[float, float],
+    clip: ClipHit | None = None,
+) -> Result:
+    """A clip or passage with the words of its window, the searched ones marked."""
+    words = queries.window_words(index, item.call_id, item.start_s, item.end_s)
+    marks = frozenset(i for i, w in enumerate(words) if is_searched(w.text, found.terms))
+    window = (item.call_id, item.rep, item.account, item.date, item.start_s, item.end_s)
+    return Result(kind, *window, audio, words, at, marks, clip)
 
 
 def call_page(request: Request) -> Response:
@@ -116,15 +123,15 @@ def call_page(request: Request) -> Response:
 
 
 def rep_page(request: Request) -> Response:
-    now = served(request).now
+    now = loop.parse_moment(served(request).now)
     with index_of(request) as index:
         rep = loop.canonical_rep(index, rep_of(request))
-        focus = loop.current_focus(index, rep, loop.parse_moment(now))
+        focus = loop.current_focus(index, rep, now)
         history = loop.focus_history(index, rep)
-        follow = [f for f in loop.followup(index, rep, loop.parse_moment(now))]
+        follow = loop.followup(index, rep, now)
         all_scores = loop.scores(index, rep)
-        rotation = loop.rotation_advice(index, rep, loop.parse_moment(now))
-        chart = trend_chart(trend(index, rep, None, 8, loop.parse_moment(now)), focus.skill) if focus else ""
+        rotation = loop.rotation_advice(index, rep, now)
+        chart = trend_chart(trend(index, rep, None, 8, now), focus.skill) if focus else ""
         pins = [(p, queries.get_clip(index, p.clip_id)) for p in loop.pins(index, rep)]
         calls = index.calls(rep)
         skills = known_skills(index)
