@@ -158,7 +158,8 @@ def here(ref: ModelRef) -> ModelRef:
 def _roomy_malloc() -> None:
     """Undo, in this worker, the small trim threshold a Dask nanny gives its workers
     (MALLOC_TRIM_THRESHOLD_=65536). With it, glibc stops adapting its mmap threshold and every
-    large buffer the model allocates is a fresh mmap: transcription ran 1.7x slower (make bench)."""
+    large buffer the model allocates is a fresh mmap: one call took 7.8 s to transcribe in a Dask
+    worker against 4.4 s outside it (measured by hand; docs/performance.md has the bench runs)."""
     import ctypes
     import ctypes.util
     import sys

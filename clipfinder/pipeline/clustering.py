@@ -14,7 +14,7 @@ SPARE_GROUPS = 4
 REFINE_ROUNDS = 20  # nearest-voice passes; a call's windows settle in 2-5
 # The tree is built from at most this many windows, evenly spread over the call (about 17 minutes
 # of speech); the others join the nearest group. Its distances take n x n / 2 x 8 bytes: an
-# hour-long call's 9,000 windows would need over 600 MB for them alone.
+# hour-long call's 9,000 windows would need over 300 MB for them alone.
 MAX_LINKED = 2500
 
 
