@@ -6,9 +6,12 @@ import pickle
 import re
 
 import jiwer
+import numpy as np
 import pytest
 
-from clipfinder.pipeline.recording import Job, Settings, process
+from clipfinder.pipeline import encoder
+from clipfinder.pipeline.audio import decode
+from clipfinder.pipeline.recording import Job, Settings, channel_voice, process
 from clipfinder.pipeline.rubric import load_rubric
 from clipfinder.pipeline.transcribe import TranscribeOptions
 from clipfinder.pipeline.whisper_model import resolve_model
@@ -32,7 +35,8 @@ def plain(text: str) -> str:
 @pytest.fixture(scope="module")
 def globex():
     expected = truth("globex-pricing")
-    job = Job(str(CALLS / expected["file"]), "test", settings(), tuple(expected["channels"]))
+    # this call has its rep on the second channel; learning the rep's voice takes a sample of it
+    job = Job(str(CALLS / expected["file"]), "test", settings(), tuple(expected["channels"]), learn_rep_voice=True)
     return expected, process(job)
 
 
@@ -55,6 +59,21 @@ def test_its_clips_are_the_scripted_skills_and_lie_inside_the_call(globex):
     found = {clip.skill for clip in result.clips}
     assert found and found <= scripted
     assert all(0 <= c.start_s < c.end_s <= result.transcript.duration_s + 0.01 for c in result.clips)
+
+
+@pytest.mark.skipif(not encoder.available(), reason="needs the diarize extra")
+def test_the_rep_voice_sample_is_taken_from_the_rep_channel(globex):
+    expected, result = globex
+    sample = result.transcript.rep_sample
+    assert sample is not None and sample.seconds > 5
+    channels = decode(CALLS / expected["file"])
+    voice = {}
+    for role, samples in zip(expected["channels"], channels):
+        words = [w for w in result.transcript.words if w.speaker == role]
+        voice[role] = channel_voice(samples, words, role).embedding
+    # taken beside the other channel's transcription, from the rep's channel and words
+    assert float(np.dot(sample.embedding, voice["rep"])) > 0.99
+    assert float(np.dot(sample.embedding, voice["prospect"])) < 0.9
 
 
 def test_a_broken_file_comes_back_as_an_error_naming_it(tmp_path):
