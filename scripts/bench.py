@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import json
 import os
 import platform
@@ -31,6 +32,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from clipfinder import Index, ingest  # noqa: E402
+from clipfinder.jobs.ingest import INDEXED  # noqa: E402
 from clipfinder.jobs.rematch import rematch  # noqa: E402
 from clipfinder.pipeline.audio import SAMPLE_RATE, decode, probe  # noqa: E402
 from clipfinder.pipeline.clips import build_clips  # noqa: E402
@@ -79,21 +82,75 @@ def build_corpus(folder: Path, calls: int, minutes: float) -> float:
 
 
 def bare_baseline(folder: Path) -> float:
-    """faster-whisper alone, with the options clipfinder uses: each channel, one process, all cores; seconds."""
+    """faster-whisper alone, with the options clipfinder uses (batched decoding included): each
+    channel, one process, all cores; seconds."""
     from faster_whisper import WhisperModel
 
-    from clipfinder.pipeline.transcribe import TranscribeOptions
+    from clipfinder.pipeline.transcribe import TranscribeOptions, model_segments
     from clipfinder.pipeline.whisper_model import embedded_model_path
 
-    opts = TranscribeOptions()
+    opts = TranscribeOptions()  # batched decoding, as clipfinder does (faster-whisper's own pipeline)
 
     model = WhisperModel(str(embedded_model_path()), device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 1)
     started = time.monotonic()
     for path in sorted(folder.rglob("*.wav")):
         for channel in decode(path):
-            segments, _ = model.transcribe(channel, **opts.model_kwargs())
-            list(segments)
+            list(model_segments(model, channel, opts))
     return time.monotonic() - started
+
+
+def bench_batched(folder: Path) -> None:
+    """faster-whisper's BatchedInferencePipeline against its sequential decoding: speed on the
+    ingest corpus with 2 threads (one process) and 1 thread (one of two workers), and word error
+    on the fixture calls' channels and on the real speech of ../shared/audio (where present)."""
+    import jiwer
+    from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+    from clipfinder.pipeline.transcribe import TranscribeOptions
+    from clipfinder.pipeline.whisper_model import embedded_model_path
+    from scripts.eval import normalise, wer_files
+
+    kwargs = TranscribeOptions().model_kwargs()
+    channels = [c for path in sorted(folder.rglob("*.wav")) for c in decode(path)]
+    groups: dict[str, list[tuple[str, np.ndarray]]] = {"fixtures": [], "real speech": []}  # (truth, samples)
+    for name in STEREO:
+        truth = json.loads((ROOT / "fixtures" / "truth" / f"{Path(name).stem}.json").read_text())
+        for role, samples in zip(truth["channels"], decode(ROOT / "fixtures" / "calls" / name)):
+            said = " ".join(line["text"] for line in truth["lines"] if line["speaker"] == role)
+            groups["fixtures"].append((said, samples))
+    groups["real speech"] = [(ref, samples) for _, ref, samples in wer_files()]
+
+    def run(model: Any, samples: np.ndarray, batch: int) -> str:
+        if batch:
+            segments, _ = BatchedInferencePipeline(model).transcribe(samples, batch_size=batch, **kwargs)
+        else:
+            segments, _ = model.transcribe(samples, **kwargs)
+        return " ".join(s.text for s in segments)
+
+    def word_error(model: Any, batch: int) -> str:
+        """Word error over all the words of each group together."""
+        found = []
+        for group, rows in groups.items():
+            if rows:
+                refs = [normalise(ref) for ref, _ in rows]
+                heard = [normalise(run(model, samples, batch)) for _, samples in rows]
+                found.append(f"{group} {jiwer.wer(refs, heard):.1%}")
+        return ", ".join(found)
+
+    audio_s = sum(len(c) for c in channels) / SAMPLE_RATE
+    fixtures, real = len(groups["fixtures"]), len(groups["real speech"])
+    print(f"\n## batched decoding: {len(channels)} channels, {audio_s / 60:.1f} channel-min")
+    print(f"word error over {fixtures} fixture channels and {real} real recordings (../shared/audio)")
+    for threads in (2, 1):
+        model = WhisperModel(str(embedded_model_path()), device="cpu", compute_type="int8", cpu_threads=threads)
+        for batch in (0, 4, 8, 16):
+            started = time.monotonic()
+            for samples in channels:
+                run(model, samples, batch)
+            elapsed = time.monotonic() - started
+            how = f"batched, batch_size {batch}" if batch else "sequential (clipfinder's)"
+            said = f", word error: {word_error(model, batch)}" if threads == 2 else ""
+            print(f"{threads} thread(s), {how:28} {elapsed:6.1f} s{said}", flush=True)
 
 
 def timed_ingest(folder: Path, workers: int, *extra: str) -> tuple[float, float]:
@@ -238,7 +295,8 @@ def _shuffled_turns(piece: list[Word], rng: random.Random) -> list[str]:
     return texts
 
 
-def store_synthetic(index: Index, words: list[Word], duration: float, number: int, rng: random.Random) -> None:
+def synthetic_transcript(words: list[Word], duration: float, path: str, sha: str) -> Transcript:
+    """A stereo call's transcript of `words`, in segments of 12 words per speaker, as a worker returns it."""
     segments = []
     for speaker in ("rep", "prospect"):
         mine = [w for w in words if w.speaker == speaker]
@@ -246,9 +304,11 @@ def store_synthetic(index: Index, words: list[Word], duration: float, number: in
             chunk = tuple(mine[i : i + 12])
             segments.append(Segment(chunk[0].start, chunk[-1].end, " ".join(w.text for w in chunk), speaker, chunk, 0))
     segments.sort(key=lambda s: s.start)
-    transcript = Transcript(
-        f"/synthetic/call{number:05d}.wav", f"{number:064x}", duration, "stereo", tuple(segments), "tiny.en", "en"
-    )
+    return Transcript(path, sha, duration, "stereo", tuple(segments), "tiny.en", "en")
+
+
+def store_synthetic(index: Index, words: list[Word], duration: float, number: int, rng: random.Random) -> None:
+    transcript = synthetic_transcript(words, duration, f"/synthetic/call{number:05d}.wav", f"{number:064x}")
     day = date(2026, 1, 1) + timedelta(days=rng.randrange(320))
     meta = CallMeta(
         rep=f"rep{rng.randrange(25):02d}",
@@ -256,7 +316,7 @@ def store_synthetic(index: Index, words: list[Word], duration: float, number: in
         account=f"Account {rng.randrange(400)}",
         channels=("rep", "prospect"),
     )
-    index.write_call(transcript, meta, compute_metrics(transcript.words, segments, duration))
+    index.write_call(transcript, meta, compute_metrics(transcript.words, list(transcript.segments), duration))
 
 
 def bench_matching(pieces: list[list[Word]]) -> None:
@@ -302,6 +362,41 @@ def bench_rematch(pieces: list[list[Word]], calls: int, minutes: float, scripted
     )
 
 
+QUERIES: list[dict[str, str]] = [
+    {"skill": "price-objection"},
+    {"skill": "next-steps", "rep": "rep03"},
+    {"rep": "rep07", "since": "2026-06-01"},
+    {"account": "Account 42"},
+    {"text": "calendar invite"},
+    {"text": "renewal", "skill": "pain"},
+    {"text": "objcetion"},  # typo: the fuzzy fallback
+    {"text": "price OR (budget*"},  # FTS syntax searched as text
+    {"skill": "discovery", "since": "2026-03-01", "until": "2026-04-30"},
+]
+
+
+def clip_count(index: Index) -> int:
+    return int(index._db.execute("select count(*) from clips").fetchone()[0])
+
+
+def time_queries(index: Index, rounds: int = 20) -> None:
+    """Print the median, p95 and max latency of QUERIES, each run `rounds` times, and each kind's median."""
+    times: dict[int, list[float]] = {i: [] for i in range(len(QUERIES))}
+    for _ in range(rounds):
+        for i, q in enumerate(QUERIES):
+            started = time.perf_counter()
+            search(index, q.get("text"), **{k: v for k, v in q.items() if k != "text"})  # type: ignore[arg-type]
+            times[i].append(time.perf_counter() - started)
+    every = sorted(t for ts in times.values() for t in ts)
+    print(f"{len(every)} queries of {len(QUERIES)} kinds")
+    print(
+        f"median {statistics.median(every) * 1000:.1f} ms, p95 {every[int(len(every) * 0.95)] * 1000:.1f} ms, "
+        f"max {every[-1] * 1000:.1f} ms"
+    )
+    for i, q in enumerate(QUERIES):
+        print(f"  {json.dumps(q):70} median {statistics.median(times[i]) * 1000:6.1f} ms")
+
+
 def bench_search(pieces: list[list[Word]], calls: int, minutes: float) -> None:
     rng = random.Random(11)
     with tempfile.TemporaryDirectory() as tmp, Index(Path(tmp) / "s.db") as index:
@@ -310,34 +405,8 @@ def bench_search(pieces: list[list[Word]], calls: int, minutes: float) -> None:
                 words, duration = synthetic_words(pieces, minutes, seed=number, scripted_every_s=300.0)
                 store_synthetic(index, words, duration, number, rng)
         rematch(index, load_rubric(), 30.0)
-        clips = index._db.execute("select count(*) from clips").fetchone()[0]
-        queries = [
-            {"skill": "price-objection"},
-            {"skill": "next-steps", "rep": "rep03"},
-            {"rep": "rep07", "since": "2026-06-01"},
-            {"account": "Account 42"},
-            {"text": "calendar invite"},
-            {"text": "renewal", "skill": "pain"},
-            {"text": "objcetion"},  # typo: the fuzzy fallback
-            {"text": "price OR (budget*"},  # FTS syntax searched as text
-            {"skill": "discovery", "since": "2026-03-01", "until": "2026-04-30"},
-        ]
-        times: dict[int, list[float]] = {i: [] for i in range(len(queries))}
-        for _ in range(20):
-            for i, q in enumerate(queries):
-                started = time.perf_counter()
-                search(index, q.get("text"), **{k: v for k, v in q.items() if k != "text"})
-                times[i].append(time.perf_counter() - started)
-        every = sorted(t for ts in times.values() for t in ts)
-        print(
-            f"\n## search: {calls} calls of about {minutes:g} min, {clips} clips; {len(every)} queries of {len(queries)} kinds"
-        )
-        print(
-            f"median {statistics.median(every) * 1000:.1f} ms, p95 {every[int(len(every) * 0.95)] * 1000:.1f} ms, "
-            f"max {every[-1] * 1000:.1f} ms"
-        )
-        for i, q in enumerate(queries):
-            print(f"  {json.dumps(q):70} median {statistics.median(times[i]) * 1000:6.1f} ms")
+        print(f"\n## search: {calls} calls of about {minutes:g} min, {clip_count(index)} clips")
+        time_queries(index)
         bench_web(index, Path(tmp))
 
 
@@ -473,6 +542,75 @@ def hour_recording(folder: Path) -> Path:
     return hour
 
 
+def bench_scale(pieces: list[list[Word]], calls: int, minutes: float, batch: int = 200) -> None:
+    """Whether ingest slows as the index grows: `batch` new calls ingested into an index of 10
+    calls and into one of `calls`; then search and `rematch` over the big index.
+
+    The new calls go through `ingest` as a user runs it (finding, hashing and probing the files,
+    skip checks, the worker's matching, metrics and clips, writing, re-attribution), except that
+    the model is replaced by synthetic transcripts made beforehand: transcription does not
+    depend on the index, and its seconds per call would hide the index's milliseconds.
+    """
+    from clipfinder.pipeline import recording
+
+    rng = random.Random(13)
+    with tempfile.TemporaryDirectory() as tmp, Index(Path(tmp) / "scale.db") as index:
+        made: dict[str, Transcript] = {}
+
+        def heard(job: Any) -> Transcript:
+            return dataclasses.replace(made[job.sha256], path=job.path)
+
+        def ingest_batch(name: str) -> float:
+            """Seconds per call to ingest `batch` new recordings (1 s wavs) of synthetic calls."""
+            folder = Path(tmp) / name
+            for k in range(batch):
+                path = folder / f"rep{k % 25:02d}" / f"call{k:03d}.wav"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                noise = np.random.default_rng(len(made)).normal(0, 0.05, SAMPLE_RATE).astype(np.float32)
+                write_wav(path, [noise, noise[::-1].copy()])
+                words, duration = synthetic_words(pieces, minutes, seed=rng.randrange(1 << 30), scripted_every_s=300.0)
+                sha = hashlib.sha256(path.read_bytes()).hexdigest()
+                made[sha] = synthetic_transcript(words, duration, str(path), sha)
+            real = recording.transcribe_recording
+            recording.transcribe_recording = heard
+            try:
+                report = ingest([folder], index, workers=1)
+            finally:
+                recording.transcribe_recording = real
+            assert len(report.having(INDEXED)) == batch, report.outcomes[:3]
+            return report.elapsed_s / batch
+
+        def grow_to(total: int) -> None:
+            have = len(index.calls())
+            for first in range(have, total, 5000):  # a transaction per 5,000 calls
+                with index.transaction():
+                    for number in range(first, min(first + 5000, total)):
+                        words, duration = synthetic_words(pieces, minutes, seed=number, scripted_every_s=300.0)
+                        store_synthetic(index, words, duration, number, rng)
+
+        grow_to(10)
+        small = ingest_batch("first")
+        started = time.monotonic()
+        grow_to(calls)
+        built = time.monotonic() - started
+        big = ingest_batch("second")
+        print(f"\n## index scale: synthetic calls of about {minutes:g} min (index built in {built:.0f} s)")
+        print(f"ingest, index work per new call ({batch} calls, model replaced by ready transcripts):")
+        print(f"  into an index of {10:>7,} calls: {small * 1000:6.1f} ms")
+        print(f"  into an index of {calls:>7,} calls: {big * 1000:6.1f} ms")
+        started = time.monotonic()
+        report = rematch(index, load_rubric(), 30.0)
+        elapsed = time.monotonic() - started
+        hours = len(index.calls()) * minutes / 60
+        print(
+            f"rematch of all {len(index.calls()):,} calls ({hours:,.0f} call-hours): {elapsed:.1f} s, {report.clips:,} clips"
+        )
+        print(f"search over {len(index.calls()):,} calls, {clip_count(index):,} clips:")
+        time_queries(index)
+        size = sum(f.stat().st_size for f in Path(tmp).glob("scale.db*"))
+        print(f"index file: {size / 1e9:.2f} GB")
+
+
 def bench_export() -> None:
     from clipfinder.read.export import cut_audio
 
@@ -540,10 +678,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=6)
     parser.add_argument("--minutes", type=float, default=2.0)
-    parser.add_argument("--only", choices=["ingest", "matching", "rematch", "search", "export", "diarize", "memory"])
+    parser.add_argument(
+        "--only",
+        choices=["ingest", "batched", "matching", "rematch", "search", "scale", "export", "diarize", "memory"],
+    )
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    if args.only in (None, "matching", "rematch", "search"):
+    if args.only in (None, "matching", "rematch", "search", "scale"):
         pieces = fixture_words()
         if args.only in (None, "matching"):
             bench_matching(pieces)
@@ -552,6 +693,8 @@ def main() -> None:
             bench_rematch(pieces, 1000, 10.0, scripted_every_s=0.0)
         if args.only in (None, "search"):
             bench_search(pieces, 10_000, 3.0)
+        if args.only in (None, "scale"):
+            bench_scale(pieces, 100_000, 3.0)
     if args.only in (None, "export"):
         bench_export()
     if args.only in (None, "diarize"):
@@ -559,11 +702,14 @@ def main() -> None:
     if args.only in (None, "memory"):
         with tempfile.TemporaryDirectory() as tmp:
             bench_memory(Path(tmp))
-    if args.only not in (None, "ingest"):
+    if args.only not in (None, "ingest", "batched"):
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "calls"
         audio_s = build_corpus(folder, args.calls, args.minutes)
+        if args.only == "batched":
+            bench_batched(folder)
+            return
         print(f"\n## ingest: {args.calls} stereo calls, {audio_s / 60:.1f} audio min (2 channels each)")
         base = bare_baseline(folder)
         threads = os.cpu_count()
@@ -583,6 +729,7 @@ def main() -> None:
                 f"clipfinder ingest --executor dask --workers {workers}: {elapsed:6.1f} s  "
                 f"({audio_s / elapsed:5.1f}x real time)"
             )
+        bench_batched(folder)
 
 
 if __name__ == "__main__":
