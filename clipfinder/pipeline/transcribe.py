@@ -19,10 +19,6 @@ if TYPE_CHECKING:
 # an estimated word cannot stretch over a silence and inflate talk time.
 ESTIMATED_WORD_S = 0.3
 
-# Speech chunks decoded together (TranscribeOptions.batch_size). On 2 cores, batches of 4 and 16
-# ran at the same speed and 8 no faster (make bench, "batched decoding").
-BATCH_SIZE = 4
-
 
 @dataclass(frozen=True)
 class TranscribeOptions:
@@ -36,8 +32,10 @@ class TranscribeOptions:
         of a stereo channel costs almost nothing and the model does not invent words in it.
     min_silence_ms: silence (ms) that splits speech chunks in the VAD.
     batch_size: speech chunks (of up to 30 s, cut by the VAD) decoded together by faster-whisper's
-        BatchedInferencePipeline; 0 or 1 decodes one window after another. Measured (make bench,
-        "batched decoding"): the same word error as one after another, and faster on 2 cores.
+        BatchedInferencePipeline; 0 (the default) decodes one 30 s window after another. Batches
+        decode up to 1.5 times faster on 2 cores, but were measured worse on the 8 kHz phone call
+        and on talk share (make bench "batched decoding", make eval; docs/performance.md), so
+        they are not the default.
     hotwords: words to bias decoding towards (faster-whisper's hotwords prompt). Measured with
         the rubric's phrases and not used by default: it found no more skill moments and lost
         words elsewhere (docs/evaluation.md).
@@ -47,7 +45,7 @@ class TranscribeOptions:
     beam_size: int = 5
     vad_filter: bool = True
     min_silence_ms: int = 500
-    batch_size: int = BATCH_SIZE
+    batch_size: int = 0
     hotwords: str | None = None
 
     def model_kwargs(self) -> dict[str, Any]:
