@@ -114,11 +114,16 @@ _FRAME_S = 0.05
 _PAUSE_FRAMES = 10  # energy is averaged over 10 x 50 ms: a pause, not a gap between syllables
 
 
+def in_pieces(samples: np.ndarray) -> bool:
+    """True for a channel long enough to be transcribed in more than one piece."""
+    return len(samples) > PIECE_S * SAMPLE_RATE * 1.2
+
+
 def pieces(samples: np.ndarray) -> list[tuple[int, int]]:
     """[first, last) sample ranges covering `samples`, cut at quiet moments (see PIECE_S)."""
     total, piece = len(samples), int(PIECE_S * SAMPLE_RATE)
     cuts = [0]
-    while total - cuts[-1] > piece * 1.2:
+    while in_pieces(samples[cuts[-1] :]):
         target = cuts[-1] + piece
         reach = int(CUT_SEARCH_S * SAMPLE_RATE)
         cuts.append(quietest(samples, target - reach, target + reach))
