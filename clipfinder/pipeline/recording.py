@@ -160,12 +160,15 @@ def _transcribe_channels(
 
     The rep's channel goes first, and its voice sample is taken in a thread while the other
     channel is transcribed: one model process leaves a core partly idle, so the sample costs
-    almost nothing there (make bench: ingest against the bare model). Except on a call long
-    enough to be transcribed in pieces, where it is taken before the other channel.
+    almost nothing there (make bench: ingest against the bare model). A call long enough to be
+    transcribed in pieces takes it in this thread instead: there the sample's memory would add
+    to the transcription's, and a second thread's allocator arena keeps what it freed (make
+    bench, "memory": an hour's stereo call peaked at 1,460 MB with the sample beside it).
     """
     if learning:
         plans = sorted(plans, key=lambda p: p.speaker != REP)
     segments: list[Segment] = []
+    sample: VoiceSample | None = None
     with ThreadPoolExecutor(1, thread_name_prefix="rep-voice") as background:
         voice: Future[VoiceSample | None] | None = None
         for n, plan in enumerate(plans):
@@ -174,12 +177,11 @@ def _transcribe_channels(
             segments.extend(found)
             if learning and plan.speaker == REP:
                 own = [w for s in found for w in s.words]
-                voice = background.submit(channel_voice, plan.samples, own, REP)
                 if in_pieces(plan.samples):
-                    # a long call: its sample's memory would add to the transcription's (make
-                    # bench, "memory": 1,460 MB for an hour's stereo call, against 1,239 MB after)
-                    voice.result()
-        return segments, voice.result() if voice is not None else None
+                    sample = channel_voice(plan.samples, own, REP)
+                else:
+                    voice = background.submit(channel_voice, plan.samples, own, REP)
+        return segments, voice.result() if voice is not None else sample
 
 
 def _channel_progress(path: str, n: int, channels: int, duration: float) -> Callable[[float], None] | None:
