@@ -1,11 +1,14 @@
 """`make bench`: speed and memory of clipfinder on this machine, beside the bare baselines.
 
-- ingest: longer stereo calls built from the fixture calls, with 1 and 2 workers, against plain
-  faster-whisper on the same channels.
+- ingest: longer stereo calls built from the fixture calls, with 1 and 2 workers (local and on a
+  local Dask cluster), against plain faster-whisper on the same channels; where the extra time goes.
 - matching: rubric matching + clip building per call-hour of transcript (fixture words tiled).
 - rematch: `rematch` over an index of 1,000 synthetic call transcripts made of the fixtures' words.
 - search: latency (median, p95) of typical queries over an index of 10,000 calls.
 - serve: the web page's server time per page on that index, and the first request of a clip's audio.
+- scale: ingest's own work per new call into an index of 10 calls and of 100,000; rematch and
+  search over the 100,000.
+- batched: faster-whisper's batched decoding against sequential, speed and word error.
 - export: one 30 s clip from a 60-minute recording, against decoding the whole file.
 - memory: peak RSS on a 60-minute stereo and a 60-minute mono call, and across 200 files.
 - diarize: a 10-minute mono call (the fixtures mixed down and tiled): diarization time against
