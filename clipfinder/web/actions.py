@@ -4,7 +4,7 @@ with what happened (or the error, in the same words as the CLI's)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -16,77 +16,63 @@ from clipfinder.errors import ClipfinderError
 from clipfinder.text import stored_moment
 from clipfinder.web.common import Forbidden, checked_form, index_of, local_target, rep_of, rep_segment, served
 
-
-async def set_focus_form(request: Request) -> Response:
-    form = await checked_form(request)
-
-    def act() -> str:
-        with index_of(request) as index:
-            made = set_focus(index, rep_of(request), form.get("skill", ""), form.get("since") or _now(request))
-        return f"{made.skill} in focus for {made.rep} since {made.since}"
-
-    return await _back(request, form, act)
+Action = Callable[[Request, dict[str, str]], str]
 
 
-async def commit_form(request: Request) -> Response:
-    form = await checked_form(request)
+def _form(act: Action) -> Callable[[Request], Awaitable[Response]]:
+    """A POST endpoint: check the form's CSRF token, run `act(request, form)` off the event loop
+    (a write may wait for the index lock), then send the browser back to the form's page with
+    the message `act` returns, or with the error."""
 
-    def act() -> str:
-        with index_of(request) as index:
-            made = add_commitment(
-                index,
-                rep_of(request),
-                form.get("text", ""),
-                form.get("skill") or None,
-                form.get("date") or _now(request),
-            )
-        due = stored_moment(made.date).at + FOLLOW_THROUGH
-        return f"commitment saved ({made.skill}); the rep applies it on a call by {due:%Y-%m-%d %H:%M}"
+    async def endpoint(request: Request) -> Response:
+        form = await checked_form(request)
+        rep = rep_of(request) if "rep" in request.path_params else None
+        target = local_target(form.get("next"), f"/reps/{rep_segment(rep)}" if rep else "/")
+        path, _, query = target.partition("?")
+        kept = [(k, v) for k, v in parse_qsl(query) if k not in ("done", "error")]
+        try:
+            kept.append(("done", await run_in_threadpool(act, request, form)))
+        except Forbidden:
+            raise
+        except ClipfinderError as exc:
+            kept.append(("error", str(exc)))
+        return RedirectResponse(f"{path}?{urlencode(kept)}", status_code=303)
 
-    return await _back(request, form, act)
-
-
-async def score_form(request: Request) -> Response:
-    form = await checked_form(request)
-
-    def act() -> str:
-        number = read_score(form.get("score", ""))
-        with index_of(request) as index:
-            saved = add_score(
-                index, rep_of(request), number, form.get("skill") or None, form.get("date") or _now(request)
-            )
-        return f"self-score {saved.score}/5 on {saved.skill} recorded for {saved.date}"
-
-    return await _back(request, form, act)
+    return endpoint
 
 
-async def pin_form(request: Request) -> Response:
-    form = await checked_form(request)
+@_form
+def set_focus_form(request: Request, form: dict[str, str]) -> str:
+    with index_of(request) as index:
+        made = set_focus(index, rep_of(request), form.get("skill", ""), form.get("since") or _now(request))
+    return f"{made.skill} in focus for {made.rep} since {made.since}"
 
-    def act() -> str:
-        with index_of(request) as index:
-            made = pin_clip(index, request.path_params["clip_id"], _now(request))
-        return f"clip {made.clip_id} pinned: it is the coaching clip of {made.rep}'s next prep"
 
-    return await _back(request, form, act)
+@_form
+def commit_form(request: Request, form: dict[str, str]) -> str:
+    with index_of(request) as index:
+        made = add_commitment(
+            index, rep_of(request), form.get("text", ""), form.get("skill") or None, form.get("date") or _now(request)
+        )
+    due = stored_moment(made.date).at + FOLLOW_THROUGH
+    return f"commitment saved ({made.skill}); the rep applies it on a call by {due:%Y-%m-%d %H:%M}"
+
+
+@_form
+def score_form(request: Request, form: dict[str, str]) -> str:
+    number = read_score(form.get("score", ""))
+    with index_of(request) as index:
+        saved = add_score(index, rep_of(request), number, form.get("skill") or None, form.get("date") or _now(request))
+    return f"self-score {saved.score}/5 on {saved.skill} recorded for {saved.date}"
+
+
+@_form
+def pin_form(request: Request, form: dict[str, str]) -> str:
+    with index_of(request) as index:
+        made = pin_clip(index, request.path_params["clip_id"], _now(request))
+    return f"clip {made.clip_id} pinned: it is the coaching clip of {made.rep}'s next prep"
 
 
 def _now(request: Request) -> str | None:
     """The server's fixed "now" when it has one (tests, screenshots), else None: the clock."""
     return served(request).now
-
-
-async def _back(request: Request, form: dict[str, str], act: Callable[[], str]) -> Response:
-    """Run `act` off the event loop (a write may wait for the index lock), then redirect to the
-    form's page with its message."""
-    rep = rep_of(request) if "rep" in request.path_params else None
-    target = local_target(form.get("next"), f"/reps/{rep_segment(rep)}" if rep else "/")
-    path, _, query = target.partition("?")
-    kept = [(k, v) for k, v in parse_qsl(query) if k not in ("done", "error")]
-    try:
-        kept.append(("done", await run_in_threadpool(act)))
-    except Forbidden:
-        raise
-    except ClipfinderError as exc:
-        kept.append(("error", str(exc)))
-    return RedirectResponse(f"{path}?{urlencode(kept)}", status_code=303)
