@@ -36,6 +36,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 
@@ -106,13 +107,12 @@ def bench_batched(folder: Path) -> None:
     ingest corpus with 2 threads (one process) and 1 thread (one of two workers), and word error
     on the fixture calls' channels and on the real speech of ../shared/audio (where present)."""
     import jiwer
-    from faster_whisper import BatchedInferencePipeline, WhisperModel
+    from faster_whisper import WhisperModel
 
-    from clipfinder.pipeline.transcribe import TranscribeOptions
+    from clipfinder.pipeline.transcribe import TranscribeOptions, model_segments
     from clipfinder.pipeline.whisper_model import embedded_model_path
     from scripts.eval import normalise, wer_files
 
-    kwargs = TranscribeOptions().model_kwargs()
     channels = [c for path in sorted(folder.rglob("*.wav")) for c in decode(path)]
     # (truth, samples) by kind: the fixture calls' channels; ../shared/audio's real speech, and its
     # 8 kHz phone call apart (the hardest audio, where clipfinder must hold up)
@@ -126,10 +126,7 @@ def bench_batched(folder: Path) -> None:
         groups["phone call" if "8 kHz" in name else "real speech"].append((ref, samples))
 
     def run(model: Any, samples: np.ndarray, batch: int) -> str:
-        if batch:
-            segments, _ = BatchedInferencePipeline(model).transcribe(samples, batch_size=batch, **kwargs)
-        else:
-            segments, _ = model.transcribe(samples, **kwargs)
+        segments = model_segments(model, samples, TranscribeOptions(batch_size=batch))
         return " ".join(s.text for s in segments)
 
     def word_error(model: Any, batch: int) -> str:
@@ -214,24 +211,24 @@ def overhead_breakdown(folder: Path, base: float) -> None:
     voice_s = [0.0]
     sample_voice = recording.channel_voice
 
-    def timed_voice(*args: object) -> object:
+    def timed_voice(*args: Any) -> Any:
         started = time.monotonic()
         try:
-            return sample_voice(*args)  # type: ignore[arg-type]
+            return sample_voice(*args)
         finally:
             voice_s[0] += time.monotonic() - started
 
     profiler = cProfile.Profile()
-    recording.channel_voice = timed_voice  # type: ignore[assignment]
-    try:
-        with tempfile.TemporaryDirectory() as tmp, Index(Path(tmp) / "p.db") as index:
-            started = time.monotonic()
-            profiler.enable()
-            ingest([folder], index, workers=1)
-            profiler.disable()
-            total = time.monotonic() - started
-    finally:
-        recording.channel_voice = sample_voice
+    with (
+        mock.patch.object(recording, "channel_voice", timed_voice),
+        tempfile.TemporaryDirectory() as tmp,
+        Index(Path(tmp) / "p.db") as index,
+    ):
+        started = time.monotonic()
+        profiler.enable()
+        ingest([folder], index, workers=1)
+        profiler.disable()
+        total = time.monotonic() - started
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
     spent: dict[str, float] = {}
     for (file, _line, name), (_cc, _nc, _tt, cumulative, _callers) in stats.items():
@@ -576,12 +573,8 @@ def bench_scale(pieces: list[list[Word]], calls: int, minutes: float, batch: int
                 words, duration = synthetic_words(pieces, minutes, seed=rng.randrange(1 << 30), scripted_every_s=300.0)
                 sha = hashlib.sha256(path.read_bytes()).hexdigest()
                 made[sha] = synthetic_transcript(words, duration, str(path), sha)
-            real = recording.transcribe_recording
-            recording.transcribe_recording = heard
-            try:
+            with mock.patch.object(recording, "transcribe_recording", heard):
                 report = ingest([folder], index, workers=1)
-            finally:
-                recording.transcribe_recording = real
             assert len(report.having(INDEXED)) == batch, report.outcomes[:3]
             return report.elapsed_s / batch
 
