@@ -599,11 +599,12 @@ def bench_scale(pieces: list[list[Word]], calls: int, minutes: float, batch: int
         started = time.monotonic()
         report = rematch(index, load_rubric(), 30.0)
         elapsed = time.monotonic() - started
-        hours = len(index.calls()) * minutes / 60
+        total = len(index.calls())
         print(
-            f"rematch of all {len(index.calls()):,} calls ({hours:,.0f} call-hours): {elapsed:.1f} s, {report.clips:,} clips"
+            f"rematch of all {total:,} calls ({total * minutes / 60:,.0f} call-hours): {elapsed:.1f} s, "
+            f"{report.clips:,} clips"
         )
-        print(f"search over {len(index.calls()):,} calls, {clip_count(index):,} clips:")
+        print(f"search over {total:,} calls, {clip_count(index):,} clips:")
         time_queries(index)
         size = sum(f.stat().st_size for f in Path(tmp).glob("scale.db*"))
         print(f"index file: {size / 1e9:.2f} GB")

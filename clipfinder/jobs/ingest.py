@@ -362,7 +362,7 @@ def _reattribute_guesses(index: Index, report: IngestReport, voices_learnt: set[
     voices, no audio work). Returns how many calls changed."""
     batch_ids = [o.call_id for o in report.having(INDEXED) if o.call_id is not None]
     learnt = {r.lower() for r in voices_learnt}
-    earlier = [c.id for c in index.calls() if c.rep.lower() in learnt]
+    earlier = [c.id for rep in learnt for c in index.calls(rep)]  # not every call: the index may be big
     with index.transaction():
         changed = reattribute(index, sorted(set(batch_ids) | set(earlier)), guesses_only=True)
         rebuild_clips(index, changed)
