@@ -51,7 +51,7 @@ from clipfinder.pipeline.clips import build_clips  # noqa: E402
 from clipfinder.pipeline.matching import Matcher  # noqa: E402
 from clipfinder.pipeline.metrics import compute_metrics  # noqa: E402
 from clipfinder.pipeline.rubric import load_rubric  # noqa: E402
-from clipfinder.read.search import search  # noqa: E402
+from clipfinder.read.search import find  # noqa: E402
 from clipfinder.records import CallMeta, Segment, Transcript, Word  # noqa: E402
 from tests.audio_helpers import write_wav  # noqa: E402
 
@@ -364,6 +364,7 @@ def bench_rematch(pieces: list[list[Word]], calls: int, minutes: float, scripted
     )
 
 
+# The synthetic calls say only the fixtures' words, so every text query uses some of them.
 QUERIES: list[dict[str, str]] = [
     {"skill": "price-objection"},
     {"skill": "next-steps", "rep": "rep03"},
@@ -371,8 +372,8 @@ QUERIES: list[dict[str, str]] = [
     {"account": "Account 42"},
     {"text": "calendar invite"},
     {"text": "renewal", "skill": "pain"},
-    {"text": "objcetion"},  # typo: the fuzzy fallback
-    {"text": "price OR (budget*"},  # FTS syntax searched as text
+    {"text": "calender invte"},  # typos: the fuzzy fallback ("calendar", "invite")
+    {"text": "price AND (director*"},  # FTS syntax, searched as the plain words
     {"skill": "discovery", "since": "2026-03-01", "until": "2026-04-30"},
 ]
 
@@ -382,12 +383,14 @@ def clip_count(index: Index) -> int:
 
 
 def time_queries(index: Index, rounds: int = 20) -> None:
-    """Print the median, p95 and max latency of QUERIES, each run `rounds` times, and each kind's median."""
+    """Print the median, p95 and max latency of QUERIES, each run `rounds` times, and each kind's median.
+
+    Each runs as `clipfinder search` runs it: clips, and with text, passages of whole transcripts."""
     times: dict[int, list[float]] = {i: [] for i in range(len(QUERIES))}
     for _ in range(rounds):
         for i, q in enumerate(QUERIES):
             started = time.perf_counter()
-            search(index, q.get("text"), **{k: v for k, v in q.items() if k != "text"})  # type: ignore[arg-type]
+            find(index, q.get("text"), **{k: v for k, v in q.items() if k != "text"})  # type: ignore[arg-type]
             times[i].append(time.perf_counter() - started)
     every = sorted(t for ts in times.values() for t in ts)
     print(f"{len(every)} queries of {len(QUERIES)} kinds")

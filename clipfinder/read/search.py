@@ -10,7 +10,7 @@ from clipfinder.errors import BadInput, NotFound
 from clipfinder.pipeline.rubric import Rubric
 from clipfinder.records import ClipHit, Passage
 from clipfinder.store import queries
-from clipfinder.store.clips import clip_terms
+from clipfinder.store.clips import clip_terms, transcript_terms
 from clipfinder.store.index import Index
 from clipfinder.store.settings import stored_clip_seconds, stored_rubric
 from clipfinder.text import join_words, parse_moment
@@ -116,7 +116,7 @@ def find(
     around = passages(exact, {w: [w] for w in words})
     if found or around:
         return Found(found, around, terms={w: [w] for w in words})
-    alike = _alike(words, clip_terms(index) if not with_passages else queries.transcript_terms(index))
+    alike = _alike(words, clip_terms(index) if not with_passages else transcript_terms(index))
     if alike is None:
         return Found([])
     fuzzy = " AND ".join("(" + " OR ".join(_quote(t) for t in terms) + ")" for terms in alike.values())
@@ -127,7 +127,7 @@ def find(
 def known_skills(index: Index) -> list[str]:
     """The rubric's skill ids, then any skill that still has clips from an earlier rubric."""
     ids = [s.id for s in stored_rubric(index).skills]
-    return ids + [skill for skill in queries.clip_counts(index) if skill not in ids]
+    return ids + [skill for skill in queries.clip_skills(index) if skill not in ids]
 
 
 def rubric_clip_counts(index: Index) -> tuple[Rubric, dict[str, int]]:

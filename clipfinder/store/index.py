@@ -29,6 +29,7 @@ from clipfinder.records import (
 from clipfinder.store import schema
 from clipfinder.store.clips import clips_changed, write_clips
 from clipfinder.store.connection import LARGEST_INTEGER, connect, writing
+from clipfinder.store.queries import distinct_values
 from clipfinder.store.rows import call_from_row, metrics_from_row, metrics_row
 from clipfinder.store.voices import add_voice_sample, blob
 from clipfinder.text import now_utc
@@ -283,16 +284,18 @@ class Index:
         sql, params = "select * from calls", []
         if rep is not None:
             self.require_rep(rep)
-            sql += " where lower(rep) = lower(?)"
+            sql += " where rep = ? collate nocase"
             params.append(rep)
         rows = self._db.execute(sql + " order by date desc, id desc", params).fetchall()
         return [self._call(r) for r in rows]
 
     def reps(self) -> list[str]:
-        return [r[0] for r in self._db.execute("select distinct rep from calls order by rep").fetchall()]
+        return distinct_values(self, "calls", "rep")
 
     def require_rep(self, rep: str) -> None:
         """Raise NotFound listing the known reps when `rep` has no calls."""
+        if self._db.execute("select 1 from calls where rep = ? collate nocase limit 1", [rep]).fetchone():
+            return
         known = self.reps()
         if rep.lower() not in {r.lower() for r in known}:
             raise NotFound(f"no calls for rep '{rep}'; reps in the index: {', '.join(known) or 'none yet'}")

@@ -210,6 +210,20 @@ def _m007_call_paths(db: sqlite_utils.Database) -> None:
     db.table("calls").create_index(["path"])
 
 
+def _m008_search_at_scale(db: sqlite_utils.Database) -> None:
+    # Search at 100,000 calls (make bench, "index scale"). It compares rep and account ignoring
+    # case (COLLATE NOCASE): without indexes in that collation, a search by rep or account read
+    # every clip. It lists clips by rank, then latest call: an index in that whole order lets it
+    # stop after the clips it shows even when thousands share a rank, by skill or over all skills.
+    db.execute("create index idx_calls_rep_nocase on calls(rep collate nocase, date)")
+    db.execute("create index idx_calls_account_nocase on calls(account collate nocase, date)")
+    db.execute("drop index if exists idx_clips_skill_rank")
+    db.table("clips").create_index(["skill", "rank", "call_id"])
+    db.table("clips").create_index(["rank", "call_id"])
+    # the transcripts' terms for the typo fallback, kept as clip_terms keeps the clips'
+    db.table("transcript_terms").create({"term": str}, pk="term")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema: calls, segments (+FTS), words, metrics, failures", _m001_initial),
     (2, "skill clips: settings, clips (+FTS and vocabulary), matches", _m002_clips),
@@ -218,6 +232,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (5, "match kind and confidence, clip confidence, call language check, voice separability", _m005_confidence),
     (6, "pinned coaching clips; the transcripts' search vocabulary", _m006_pins_and_transcript_terms),
     (7, "an index of calls by path", _m007_call_paths),
+    (8, "search at scale: calls by rep and account, clips in rank order, transcript terms", _m008_search_at_scale),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
