@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# CPU build of torch first (the diarize extra's torch range is then already met)
 	$(BIN)/python -m pip install --quiet $(TORCH)
-	$(BIN)/python -m pip install --quiet -e '.[dev,diarize,base,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,diarize,base,dask,meaning]'
 	touch $(STAMP)
 
 demo: $(STAMP)

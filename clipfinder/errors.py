@@ -40,6 +40,10 @@ class DiarizeMissing(ClipfinderError):
     """A mono call needs speaker diarization and the `diarize` extra is not installed."""
 
 
+class MeaningMissing(ClipfinderError):
+    """A rubric's examples need the sentence model and the `meaning` extra is not installed."""
+
+
 class IndexProblem(ClipfinderError):
     """The index file cannot be used as it is (store/connection.py turns sqlite3 errors into these)."""
 

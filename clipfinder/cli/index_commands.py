@@ -251,11 +251,14 @@ def rematch(
 
     Example: clipfinder rematch --rubric team-rubric.toml
     """
-    from clipfinder.jobs.rematch import choose
+    from clipfinder.jobs.rematch import choose, sentences_to_embed
     from clipfinder.jobs.rematch import rematch as run_rematch
 
     with open_existing(db) as index:
         chosen, seconds = choose(index, rubric, clip_seconds)
+        missing = sentences_to_embed(index, chosen)
+        if missing:
+            say(f"embedding the sentences of {missing} calls indexed without the sentence model (once) ...")
         report = run_rematch(index, chosen, seconds)
     say(
         f"{report.calls} calls re-matched with {report.rubric} ({seconds:g} s clips): "
@@ -263,6 +266,8 @@ def rematch(
     )
     if report.reattributed:
         say(f"{report.reattributed} mono calls re-attributed from the reps' current voiceprints")
+    if report.hint:
+        say(report.hint)
 
 
 @app.command()

@@ -346,6 +346,8 @@ def ingest_summary(report: IngestReport) -> str:
     lines += [f"  not in the rubric's language (indexed, no clips): {o.path}" for o in report.off_language]
     if not report.language_checked:
         lines.append(f"  unclear calls were not checked for their language: {BASE_HINT}")
+    if report.examples_hint:
+        lines.append(f"  {report.examples_hint}")
     if report.undiarized:
         lines.append(
             f"  {report.undiarized} mono calls have no speakers (no talk ratio, no rep/prospect filter): "

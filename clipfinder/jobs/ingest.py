@@ -19,7 +19,7 @@ from typing import Protocol
 from clipfinder.errors import BadInput, ClipfinderError, IndexProblem, NotAudio
 from clipfinder.jobs.metadata import load_metadata, read_manifest
 from clipfinder.jobs.pool import run_jobs
-from clipfinder.jobs.rematch import reattribute, rebuild_clips, settle_rubric
+from clipfinder.jobs.rematch import examples_hint, reattribute, rebuild_clips, settle_rubric
 from clipfinder.pipeline.audio import AUDIO_EXTENSIONS, METADATA_EXTENSIONS, probe, sha256_file
 from clipfinder.pipeline.clustering import DiarizeOptions
 from clipfinder.pipeline.encoder import INSTALL_HINT, voiceprint
@@ -84,6 +84,8 @@ class IngestReport:
     off_language: list[Outcome] = field(default_factory=list)
     # False when no multilingual model was at hand to check the language of unclear calls
     language_checked: bool = True
+    # set when the rubric has example sentences and the sentence model is not installed
+    examples_hint: str | None = None
 
     def having(self, status: Status) -> list[Outcome]:
         return [o for o in self.outcomes if o.status == status]
@@ -248,7 +250,9 @@ def ingest(
         raise BadInput("nothing to ingest: give one or more files or folders (or --manifest)")
     own_files = [index.path.with_name(index.path.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
     recordings, report_outcomes = find_recordings(targets, exclude=own_files)
-    report = IngestReport(outcomes=report_outcomes, language_checked=detector is not None)
+    report = IngestReport(
+        outcomes=report_outcomes, language_checked=detector is not None, examples_hint=examples_hint(active_rubric)
+    )
     settings = Settings(
         model=ref,
         options=TranscribeOptions(language=language),
@@ -439,7 +443,7 @@ def _store(result: JobResult, meta: CallMeta, audio_s: float | None, index: Inde
         error = result.error or f"{result.path}: no result"
         index.record_failure(result.path, error, result.sha256)
         return Outcome(result.path, FAILED, error, audio_s=audio_s)
-    call_id = index.write_call(result.transcript, meta, result.metrics, result.clips)
+    call_id = index.write_call(result.transcript, meta, result.metrics, result.clips, result.sentences)
     ratio = result.metrics.talk_ratio
     shown = f"{ratio:.2f}" if ratio is not None else "n/a"
     attribution = result.transcript.attribution

@@ -22,14 +22,16 @@ from clipfinder.errors import BadInput
 from clipfinder.jobs.pool import end_with_parent, stop_workers
 from clipfinder.pipeline.clips import build_clips
 from clipfinder.pipeline.encoder import voiceprint
-from clipfinder.pipeline.matching import matcher_for
+from clipfinder.pipeline.meaning import embed_call, match_call
 from clipfinder.pipeline.metrics import compute_metrics
 from clipfinder.pipeline.rubric import Rubric, load_rubric
+from clipfinder.pipeline.sentence_model import INSTALL_HINT, is_available
 from clipfinder.pipeline.speakers import choose_rep, role_speech, with_roles
 from clipfinder.records import BY_FIRST_TURN, REP, Clip, VoiceSample
 from clipfinder.store import queries, voices
 from clipfinder.store.clips import replace_clips
 from clipfinder.store.index import Index
+from clipfinder.store.sentences import calls_without_sentences, read_sentences, save_sentences
 from clipfinder.store.settings import matched_with, save_matching, stored_clip_seconds, stored_rubric
 
 # Re-matching many calls uses a process per core; below this many calls the processes' start-up
@@ -46,6 +48,9 @@ class RematchReport:
     elapsed_s: float
     rubric: str
     reattributed: int = 0
+    embedded: int = 0  # calls whose sentences were embedded first (ingested without the sentence model)
+    # set when the rubric has examples and the sentence model is not installed: they were skipped
+    hint: str | None = None
 
 
 def check_clip_seconds(value: float) -> float:
@@ -80,6 +85,9 @@ def rematch(
     """Recompute every call's matches and clips from its stored words and swap them in atomically."""
     started = time.monotonic()
     calls = queries.calls_to_match(index)
+    embedded = 0
+    if rubric.has_examples and is_available():
+        embedded = embed_missing(index, [call_id for call_id, _ in calls])
     with index.transaction():
         changed = reattribute(index)
         new = _clips_of(index, rubric, calls, clip_seconds, progress, uncommitted=set(changed))
@@ -92,7 +100,35 @@ def rematch(
         elapsed_s=time.monotonic() - started,
         rubric=rubric.source,
         reattributed=len(changed),
+        embedded=embedded,
+        hint=examples_hint(rubric),
     )
+
+
+def examples_hint(rubric: Rubric) -> str | None:
+    """One line for the user when the rubric's examples cannot be matched here, else None."""
+    if rubric.has_examples and not is_available():
+        return f"the rubric's example sentences were skipped: {INSTALL_HINT}"
+    return None
+
+
+def sentences_to_embed(index: Index, rubric: Rubric) -> int:
+    """How many calls `rematch` with this rubric embeds the sentences of first."""
+    if not (rubric.has_examples and is_available()):
+        return 0
+    return len(calls_without_sentences(index, [call_id for call_id, _ in queries.calls_to_match(index)]))
+
+
+def embed_missing(index: Index, call_ids: list[int]) -> int:
+    """Embed and store the sentences of those calls that have no vectors (ingested without the
+    sentence model, or by an earlier release); returns how many. Each call is stored as it is
+    done, so an interrupted run keeps what it embedded."""
+    missing = calls_without_sentences(index, call_ids)
+    for call_id in missing:
+        found = embed_call(index.words(call_id))
+        if found is not None:
+            save_sentences(index, call_id, found)
+    return len(missing)
 
 
 def reattribute(index: Index, call_ids: list[int] | None = None, guesses_only: bool = False) -> list[int]:
@@ -177,11 +213,11 @@ def _match_calls(
     clip_seconds: float,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[int, list[Clip]]:
-    matcher = matcher_for(rubric)
     new: dict[int, list[Clip]] = {}
     for number, (call_id, duration) in enumerate(calls, 1):
         words = index.words(call_id)
-        new[call_id] = build_clips(matcher.match(words), words, duration, clip_seconds)
+        found = read_sentences(index, call_id) if rubric.has_examples else None
+        new[call_id] = build_clips(match_call(rubric, words, found), words, duration, clip_seconds)
         if progress is not None:
             progress(number, len(calls))
     return new

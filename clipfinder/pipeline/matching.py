@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from clipfinder.pipeline.rubric import Rubric, Skill, normalise_words
+from clipfinder.pipeline.sentences import ends_sentence, turn_starts
 from clipfinder.pipeline.sounds import SOUND, SoundPhrase, find_sound_alikes
 from clipfinder.records import ROLES, Match, Word
 from clipfinder.text import join_words
@@ -40,12 +41,6 @@ DROPPED_WORD_CREDIT = 0.5
 # Articles are one word to the matcher: speech recognition swaps them freely ("send over the
 # calendar invite" for "a calendar invite") and the swap never changes what a phrase means.
 ARTICLES = {"an": "a", "the": "a"}
-# On a call with both sides heard, a phrase may continue across the other side's words only when
-# the speaker's own words around them are at most this far apart (seconds): talking over each
-# other, not taking turns.
-CROSSTALK_GAP_S = 1.0
-# A sentence also ends where the speaker pauses this long (seconds).
-SENTENCE_PAUSE_S = 1.5
 
 
 @dataclass(frozen=True)
@@ -102,7 +97,7 @@ class Matcher:
             length=np.array([len(ids) for _, _, ids, _, _ in items], dtype=np.float32) + dropped,
             credit=dropped * DROPPED_WORD_CREDIT,
             threshold=np.array([skills[s].threshold for s, *_ in items], dtype=np.float32),
-            speaker=np.array([_skill_speaker(skills[s]) for s, *_ in items], dtype=np.int8),
+            speaker=np.array([skill_speaker(skills[s]) for s, *_ in items], dtype=np.int8),
         )
 
     def match(self, words: Sequence[Word]) -> list[Match]:
@@ -120,9 +115,9 @@ class Matcher:
         found = []
         for indices in streams.values():
             own = [words[i] for i in indices]
-            for m in self._match_stream(own, _stretch_starts(words, indices)):
+            for m in self._match_stream(own, turn_starts(words, indices)):
                 found.append(replace(m, word_start=indices[m.word_start], word_end=indices[m.word_end]))
-        return _best_per_moment(found)
+        return best_per_moment(found)
 
     def _match_stream(self, words: Sequence[Word], stretch_starts: Sequence[bool] | None = None) -> list[Match]:
         """Matches in `words`; no phrase spans a speaker change or a word marked in `stretch_starts`."""
@@ -130,7 +125,7 @@ class Matcher:
         if not tokens:
             return []
         ids = self._ids(tokens)
-        codes = np.array([_speaker_code(w.speaker) for w in words], dtype=np.int8)
+        codes = np.array([speaker_code(w.speaker) for w in words], dtype=np.int8)
         speakers = codes[np.array(token_word, dtype=np.intp)]
         runs = np.cumsum(np.concatenate(([0], speakers[1:] != speakers[:-1])))
         if stretch_starts is not None:  # both steps only rise, so their sum changes where either does
@@ -154,7 +149,7 @@ class Matcher:
             ok &= runs[start] == runs[start + n - 1]
             need = forms.speaker[form]
             said = speakers[start]
-            ok &= _may_say(need, said)
+            ok &= may_say(need, said)
             for f, s, value in zip(form[ok].tolist(), start[ok].tolist(), score[ok].tolist()):
                 kind = "exact" if value >= 100 - 1e-6 else "fuzzy"
                 moment = _moment(
@@ -163,7 +158,7 @@ class Matcher:
                 if moment is not None:
                     found.append(moment)
         found.extend(self._sound_alikes(words, tokens, token_word, speakers, runs))
-        return _best_per_moment(found)
+        return best_per_moment(found)
 
     def _sound_alikes(
         self, words: Sequence[Word], tokens: list[str], token_word: list[int], speakers: np.ndarray, runs: np.ndarray
@@ -174,7 +169,7 @@ class Matcher:
         for hit in find_sound_alikes(self._sound_phrases, tokens, runs.tolist(), probability):
             skill_index, phrase = self._sound_owner[hit.phrase]
             skill = self.rubric.skills[skill_index]
-            if not _may_say(_skill_speaker(skill), int(speakers[hit.first])):
+            if not may_say(skill_speaker(skill), int(speakers[hit.first])):
                 continue
             n = hit.last - hit.first + 1
             moment = _moment(skill, phrase, hit.similarity * 100, SOUND, words, token_word, hit.first, n)
@@ -241,34 +236,27 @@ ANY_SPEAKER = -2
 UNKNOWN_CODE = -1
 
 
-def _speaker_code(speaker: str) -> int:
+def speaker_code(speaker: str) -> int:
     return ROLES.index(speaker) if speaker in ROLES else UNKNOWN_CODE
 
 
-def _may_say(need: Any, said: Any) -> Any:
+def may_say(need: Any, said: Any) -> Any:
     """Whether words of speaker code `said` can show a skill needing `need` (codes or arrays of
     them): the skill's own role, any role for an "any" skill, and anyone on a call whose speakers
     are unknown."""
     return (need == ANY_SPEAKER) | (said == need) | (said == UNKNOWN_CODE)
 
 
-def _skill_speaker(skill: Skill) -> int:
+def skill_speaker(skill: Skill) -> int:
     """Who must have said a skill's phrase; words of an unknown speaker (mono) match any skill."""
     return ANY_SPEAKER if skill.speaker == "any" else ROLES.index(skill.speaker)
 
 
 def _sentence(words: Sequence[Word], index: int) -> tuple[str, bool]:
-    """The sentence holding words[index], and whether it is a question.
-
-    Sentences end at . ? ! and also where the speaker changes or pauses SENTENCE_PAUSE_S.
-    """
+    """The sentence holding words[index] (sentences.py's ends), and whether it is a question."""
 
     def ends_after(i: int) -> bool:
-        word = words[i]
-        if word.text.rstrip("\"')”’").endswith((".", "?", "!")) or i == len(words) - 1:
-            return True
-        nxt = words[i + 1]
-        return nxt.speaker != word.speaker or nxt.start - word.end > SENTENCE_PAUSE_S
+        return ends_sentence(words[i], words[i + 1] if i + 1 < len(words) else None)
 
     first = index
     while first > 0 and not ends_after(first - 1):
@@ -305,18 +293,7 @@ def _moment(
     )
 
 
-def _stretch_starts(words: Sequence[Word], indices: list[int]) -> list[bool]:
-    """For one speaker's words (`indices` into `words`): True where the other side held the floor
-    just before. A phrase may run across the other's words only while they overlap in time
-    (crosstalk), not across a turn of theirs between two of this speaker's."""
-    starts = [False]
-    for before, after in zip(indices, indices[1:]):
-        between_others = after - before > 1
-        starts.append(between_others and words[after].start - words[before].end > CROSSTALK_GAP_S)
-    return starts
-
-
-def _best_per_moment(found: list[Match]) -> list[Match]:
+def best_per_moment(found: list[Match]) -> list[Match]:
     """One match per skill per stretch of words: the best-scoring of any that overlap."""
     kept: list[Match] = []
     taken: dict[str, list[tuple[int, int]]] = {}

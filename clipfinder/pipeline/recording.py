@@ -23,7 +23,7 @@ from clipfinder.pipeline.audio import SAMPLE_RATE, decode
 from clipfinder.pipeline.clarity import CLEAR
 from clipfinder.pipeline.clips import build_clips
 from clipfinder.pipeline.clustering import DiarizeOptions
-from clipfinder.pipeline.matching import matcher_for
+from clipfinder.pipeline.meaning import SentenceVectors, embed_call, match_call
 from clipfinder.pipeline.metrics import compute_metrics
 from clipfinder.pipeline.rubric import Rubric
 from clipfinder.pipeline.speakers import ChannelPlan, choose_rep, plan_channels, role_speech, with_roles
@@ -87,6 +87,7 @@ class JobResult:
     metrics: Metrics | None = None
     clips: tuple[Clip, ...] = ()
     error: str | None = None
+    sentences: SentenceVectors | None = None  # None without the sentence model
 
 
 def process(job: Job) -> JobResult:
@@ -97,10 +98,11 @@ def process(job: Job) -> JobResult:
         speech = role_speech(transcript.speech, transcript.attribution.rep_voice)
         trusted = not transcript.attribution.indistinct
         metrics = compute_metrics(words, list(transcript.segments), transcript.duration_s, speech, trusted)
+        found = embed_call(words)  # stored, so a later rubric's examples need no model for this call
         # a call in another language is not matched against the rubric as if it were in its own
-        matches = [] if transcript.off_language else matcher_for(job.settings.rubric).match(words)
+        matches = [] if transcript.off_language else match_call(job.settings.rubric, words, found)
         clips = build_clips(matches, words, transcript.duration_s, job.settings.clip_seconds)
-        return JobResult(job.path, job.sha256, transcript, metrics, tuple(clips))
+        return JobResult(job.path, job.sha256, transcript, metrics, tuple(clips), sentences=found)
     except ClipfinderError as exc:
         return JobResult(job.path, job.sha256, error=str(exc))
     except MemoryError:

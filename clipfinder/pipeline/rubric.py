@@ -6,18 +6,22 @@
     speaker = "rep"                 # rep | prospect | any
     phrases = ["schedule a follow up", "as a next step"]
     threshold = 85                  # optional, 0-100 (default DEFAULT_THRESHOLD)
+    examples = ["I'll send the contract over right after this call"]   # matched by meaning
+    counter_examples = ["I sent the contract last week"]              # optional: must not match
+    meaning_threshold = 60          # optional, 0-100 (default DEFAULT_MEANING_THRESHOLD)
     in_question = false             # optional: only inside a question
     expected = true                 # optional: its absence on a call is reported by `missed`
     description = "..."             # optional: what the skill is and why it matters
 
-The default rubric ships in the package (default_rubric.toml) and is documented in
-docs/rubric.md.
+A skill has phrases, examples or both. The default rubric ships in the package
+(default_rubric.toml) and is documented in docs/rubric.md.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -31,14 +35,31 @@ from clipfinder.records import PROSPECT, REP
 # Mean per-word similarity (0-100) a phrase needs when its skill sets no threshold. Chosen so
 # one short word off ("thru" for "through") passes and a missing or swapped word does not.
 DEFAULT_THRESHOLD = 85
+# Least similarity (0-100: the cosine of two sentence vectors x 100) a sentence needs with one of
+# a skill's examples when the skill sets no meaning_threshold. Provisional: #14 measures it on
+# paraphrase fixtures.
+DEFAULT_MEANING_THRESHOLD = 60
 SPEAKERS = (REP, PROSPECT, "any")
-KEYS = {"id", "name", "speaker", "phrases", "threshold", "in_question", "expected", "description"}
+KEYS = {
+    "id",
+    "name",
+    "speaker",
+    "phrases",
+    "threshold",
+    "in_question",
+    "expected",
+    "description",
+    "examples",
+    "counter_examples",
+    "meaning_threshold",
+}
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+Failure = Callable[[str, str], BadInput]  # (field, problem) -> the error naming file, skill and field
 
 
 @dataclass(frozen=True)
 class Skill:
-    """One coaching skill and the phrases that show it."""
+    """One coaching skill: the phrases that show it, and example sentences matched by meaning."""
 
     id: str
     name: str
@@ -48,6 +69,9 @@ class Skill:
     in_question: bool = False
     expected: bool = False
     description: str = ""
+    examples: tuple[str, ...] = ()
+    counter_examples: tuple[str, ...] = ()
+    meaning_threshold: float = DEFAULT_MEANING_THRESHOLD
 
     @property
     def said_by(self) -> str | None:
@@ -66,6 +90,10 @@ class Rubric:
     @property
     def fingerprint(self) -> str:
         return hashlib.sha256(self.text.encode()).hexdigest()[:12]
+
+    @property
+    def has_examples(self) -> bool:
+        return any(s.examples for s in self.skills)
 
     def skill(self, skill_id: str) -> Skill:
         for s in self.skills:
@@ -109,7 +137,9 @@ def parse_rubric(text: str, source: str) -> Rubric:
     seen: set[str] = set()
     for number, raw in enumerate(raw_skills, 1):
         if not isinstance(raw, dict):
-            raise BadInput(f"{source}: skill #{number}: each skill is a [[skill]] table with an id and phrases")
+            raise BadInput(
+                f"{source}: skill #{number}: each skill is a [[skill]] table with an id and phrases or examples"
+            )
         skill = _skill(raw, source, number)
         if skill.id in seen:
             raise BadInput(f"{source}: skill '{skill.id}': field 'id': duplicate id (ids must be unique)")
@@ -136,17 +166,15 @@ def _skill(raw: dict[str, Any], source: str, number: int) -> Skill:
     speaker = raw.get("speaker", "any")
     if speaker not in SPEAKERS:
         raise fail("speaker", f"must be one of {', '.join(SPEAKERS)} (got {speaker!r})")
-    phrases = raw.get("phrases")
-    if not isinstance(phrases, list) or not phrases:
-        raise fail("phrases", "must be a non-empty list of phrases")
-    cleaned = []
-    for phrase in phrases:
-        if not isinstance(phrase, str) or not normalise_words(phrase):
-            raise fail("phrases", f"every phrase must be text with at least one word (got {phrase!r})")
-        cleaned.append(phrase.strip())
-    threshold = raw.get("threshold", DEFAULT_THRESHOLD)
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 100:
-        raise fail("threshold", f"must be a number from 0 to 100 (got {threshold!r})")
+    phrases = _texts(raw, "phrases", fail, lambda text: bool(normalise_words(text)))
+    examples = _texts(raw, "examples", fail, lambda text: len(normalise_words(text)) >= 2)
+    counter_examples = _texts(raw, "counter_examples", fail, lambda text: len(normalise_words(text)) >= 2)
+    if not phrases and not examples:
+        raise fail("phrases", "a skill needs phrases, examples or both (each a non-empty list)")
+    if counter_examples and not examples:
+        raise fail("counter_examples", "counter-examples only sharpen examples; add examples too")
+    threshold = _percent(raw, "threshold", DEFAULT_THRESHOLD, fail)
+    meaning_threshold = _percent(raw, "meaning_threshold", DEFAULT_MEANING_THRESHOLD, fail)
     for flag in ("in_question", "expected"):
         if not isinstance(raw.get(flag, False), bool):
             raise fail(flag, "must be true or false")
@@ -157,12 +185,36 @@ def _skill(raw: dict[str, Any], source: str, number: int) -> Skill:
         id=skill_id,
         name=name.strip(),
         speaker=speaker,
-        phrases=tuple(cleaned),
-        threshold=float(threshold),
+        phrases=phrases,
+        threshold=threshold,
         in_question=raw.get("in_question", False),
         expected=raw.get("expected", False),
         description=description.strip(),
+        examples=examples,
+        counter_examples=counter_examples,
+        meaning_threshold=meaning_threshold,
     )
+
+
+def _texts(raw: dict[str, Any], field: str, fail: Failure, usable: Callable[[str], bool]) -> tuple[str, ...]:
+    """A list-of-text field (phrases, examples...), stripped; () when absent."""
+    if field not in raw:
+        return ()
+    values = raw[field]
+    what = "phrase" if field == "phrases" else "sentence of at least two words"
+    if not isinstance(values, list) or not values:
+        raise fail(field, f"must be a non-empty list, each a {what}")
+    for value in values:
+        if not isinstance(value, str) or not usable(value):
+            raise fail(field, f"every entry must be a {what} (got {value!r})")
+    return tuple(v.strip() for v in values)
+
+
+def _percent(raw: dict[str, Any], field: str, default: float, fail: Failure) -> float:
+    value = raw.get(field, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 100:
+        raise fail(field, f"must be a number from 0 to 100 (got {value!r})")
+    return float(value)
 
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})

@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clipfinder.errors import BadInput, IndexUnwritable, NotFound
 from clipfinder.records import (
@@ -31,7 +31,11 @@ from clipfinder.store.clips import clips_changed, write_clips
 from clipfinder.store.connection import LARGEST_INTEGER, connect, writing
 from clipfinder.store.queries import distinct_values
 from clipfinder.store.rows import call_from_row, metrics_from_row, metrics_row
+from clipfinder.store.sentences import write_sentences
 from clipfinder.store.voices import add_voice_sample, blob
+
+if TYPE_CHECKING:
+    from clipfinder.pipeline.meaning import SentenceVectors
 from clipfinder.text import now_utc
 
 DB_ENV = "CLIPFINDER_DB"
@@ -123,8 +127,16 @@ class Index:
         row = self._db.execute("select * from calls where sha256 = ?", [sha256]).fetchone()
         return self._call(row) if row else None
 
-    def write_call(self, transcript: Transcript, meta: CallMeta, metrics: Metrics, clips: Sequence[Clip] = ()) -> int:
-        """Store one call with its segments, words, metrics and clips in a single transaction.
+    def write_call(
+        self,
+        transcript: Transcript,
+        meta: CallMeta,
+        metrics: Metrics,
+        clips: Sequence[Clip] = (),
+        sentences: SentenceVectors | None = None,
+    ) -> int:
+        """Store one call with its segments, words, metrics, clips and (when the sentence model
+        made them) sentence vectors in a single transaction.
 
         A call with the same bytes (re-ingest with --force) or at the same path (the recording
         changed) is replaced; a recorded failure for the path is cleared.
@@ -176,6 +188,8 @@ class Index:
                 add_voice_sample(self._db, meta.rep, transcript.rep_sample, "stereo call", call_id)
             self._db.table("metrics").insert(metrics_row(call_id, metrics))
             write_clips(self._db, call_id, clips)
+            if sentences is not None:
+                write_sentences(self._db, call_id, sentences)
             clips_changed(self._db)
             self._db.execute("delete from failures where path = ?", [transcript.path])
         return call_id
@@ -273,6 +287,7 @@ class Index:
             "call_voices",
             "voice_speech",
             "voice_samples",
+            "sentences",
         ):
             self._db.execute(f"delete from {table} where call_id = ?", [call_id])
         self._db.execute("delete from calls where id = ?", [call_id])

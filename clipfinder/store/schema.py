@@ -224,6 +224,18 @@ def _m008_search_at_scale(db: sqlite_utils.Database) -> None:
     db.table("transcript_terms").create({"term": str}, pk="term")
 
 
+def _m009_sentences(db: sqlite_utils.Database) -> None:
+    # each call's sentences with their vectors, for matching a rubric's examples by meaning
+    # (store/sentences.py); calls.sentence_model names the model the vectors came from
+    db.table("sentences").create(
+        {"id": int, "call_id": int, "idx": int, "first_word": int, "last_word": int, "text": str, "vector": bytes},
+        pk="id",
+        foreign_keys=[("call_id", "calls", "id")],
+    )
+    db.table("sentences").create_index(["call_id", "idx"])
+    db.table("calls").add_column("sentence_model", str)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema: calls, segments (+FTS), words, metrics, failures", _m001_initial),
     (2, "skill clips: settings, clips (+FTS and vocabulary), matches", _m002_clips),
@@ -233,6 +245,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (6, "pinned coaching clips; the transcripts' search vocabulary", _m006_pins_and_transcript_terms),
     (7, "an index of calls by path", _m007_call_paths),
     (8, "search at scale: calls by rep and account, clips in rank order, transcript terms", _m008_search_at_scale),
+    (9, "sentences and their vectors, for matching by meaning", _m009_sentences),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -88,3 +88,37 @@ def test_helper_processes_match_exactly_as_one_process_does(team, monkeypatch):
         rematch(index, parse_rubric(ONBOARDING_ONLY, "team.toml"), 30.0)
         assert pools == [2]
         assert [c[:3] for c in clips(index)] == [c[:3] for c in alone]
+
+
+BY_MEANING = """
+[[skill]]
+id = "cost"
+speaker = "rep"
+examples = [
+    "What is this problem costing your business every month?",
+    "How much money do you lose because of the delay?",
+]
+meaning_threshold = 50
+"""
+
+
+def test_a_rubric_with_examples_is_matched_from_stored_sentence_vectors(team, monkeypatch):
+    rubric = parse_rubric(BY_MEANING, "team.toml")
+    with Index(team) as index:
+        # the team's calls were stored without sentence vectors: the first rematch embeds them
+        report = rematch(index, rubric, 30.0)
+        assert (report.embedded, report.hint) == (6, None)
+        hits = queries.find_clips(index, limit=100)
+        # "can we look at what the delay is costing you each month": 0.59 with the second example
+        assert len(hits) == 6 and {(h.skill, h.kind, h.speaker) for h in hits} == {("cost", "meaning", "rep")}
+        first = clips(index)
+
+        def no_model(words):
+            raise AssertionError("the calls' sentences were embedded again")
+
+        monkeypatch.setattr(rematching, "embed_call", no_model)
+        monkeypatch.setattr(rematching, "PARALLEL_FROM", 2)
+        monkeypatch.setattr(rematching, "BATCH_CALLS", 2)
+        monkeypatch.setattr(rematching.os, "cpu_count", lambda: 2)
+        again = rematch(index, rubric, 30.0)  # in helper processes, from the stored vectors
+        assert again.embedded == 0 and clips(index) == first

@@ -42,6 +42,22 @@ def test_fields_are_read():
     assert (minimal.speaker, minimal.threshold, minimal.name) == ("any", DEFAULT_THRESHOLD, "x")
 
 
+def test_a_skill_may_have_examples_instead_of_phrases():
+    text = (
+        '[[skill]]\nid = "next-steps"\n'
+        'examples = ["Shall we book a time next week?", "I will send the contract today"]\n'
+        'counter_examples = ["We met last week"]\nmeaning_threshold = 45\n'
+    )
+    rubric = parse_rubric(text, "m.toml")
+    skill = rubric.skills[0]
+    assert skill.phrases == () and skill.examples == (
+        "Shall we book a time next week?",
+        "I will send the contract today",
+    )
+    assert (skill.counter_examples, skill.meaning_threshold, rubric.has_examples) == (("We met last week",), 45, True)
+    assert not parse_rubric(GOOD, "team.toml").has_examples
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -53,6 +69,15 @@ def test_fields_are_read():
         (("threshold = 88", "threshold = -1"), "threshold"),
         (("threshold = 88", 'threshold = "high"'), "threshold"),
         (("in_question = true", 'in_question = "yes"'), "in_question"),
+        (("threshold = 88", 'threshold = 88\nexamples = ["ok"]'), "examples"),
+        (("threshold = 88", "threshold = 88\nexamples = []"), "examples"),
+        (("threshold = 88", 'threshold = 88\nexamples = "shall we book a time next week"'), "examples"),
+        (("threshold = 88", 'threshold = 88\ncounter_examples = ["we met last week"]'), "counter_examples"),
+        (
+            ("threshold = 88", 'threshold = 88\nexamples = ["book a time"]\nmeaning_threshold = 1.5e3'),
+            "meaning_threshold",
+        ),
+        (('phrases = ["schedule a follow up"]', 'description = "no phrases, no examples"'), "phrases"),
     ],
 )
 def test_bad_fields_name_the_file_skill_and_field(change, field):
@@ -124,7 +149,9 @@ def toml_value(value) -> str:
 @settings(max_examples=200, deadline=None, derandomize=True, database=None)
 @given(
     fields=st.dictionaries(
-        st.sampled_from(["id", "name", "speaker", "phrases", "threshold", "in_question", "expected", "other"]),
+        st.sampled_from(
+            ["id", "name", "speaker", "phrases", "threshold", "in_question", "expected", "examples", "other"]
+        ),
         VALUES,
         max_size=6,
     ),
@@ -138,4 +165,4 @@ def test_any_rubric_file_is_a_rubric_or_one_clear_error(fields, junk):
         except BadInput as exc:
             assert str(exc).startswith("fuzz.toml: ")
         else:
-            assert rubric.skills and all(s.phrases for s in rubric.skills)
+            assert rubric.skills and all(s.phrases or s.examples for s in rubric.skills)

@@ -1,0 +1,111 @@
+"""Matching by meaning with the real sentence model (the `meaning` extra, which `make test` installs)."""
+
+import numpy as np
+import pytest
+
+from clipfinder.errors import MeaningMissing
+from clipfinder.pipeline import meaning, sentence_model
+from clipfinder.pipeline.meaning import MEANING, MeaningMatcher, embed_call, match_call, sentence_vectors
+from clipfinder.pipeline.rubric import parse_rubric
+from clipfinder.records import Word
+
+RUBRIC = parse_rubric(
+    """
+[[skill]]
+id = "next-steps"
+speaker = "rep"
+phrases = ["as a next step"]
+examples = [
+    "I will send you the documents right after this call.",
+    "As a next step I will email you the proposal tomorrow.",
+    "Let us book a meeting next week to go through the contract.",
+]
+counter_examples = ["I sent you the documents last week."]
+meaning_threshold = 50
+""",
+    "test rubric",
+)
+
+
+def said(*turns):
+    """Words of (speaker, text) turns: 0.4 s a word, 2 s between turns, each heard at 0.9."""
+    out, t = [], 0.0
+    for speaker, text in turns:
+        for token in text.split():
+            out.append(Word(round(t, 2), round(t + 0.3, 2), token, 0.9, speaker))
+            t += 0.4
+        t += 2.0
+    return out
+
+
+@pytest.fixture(scope="module")
+def model():
+    return sentence_model.sentence_model()
+
+
+def found(words, model):
+    return MeaningMatcher(RUBRIC, model.embed).match(words, sentence_vectors(words, model.embed))
+
+
+def test_a_sentence_that_says_an_example_in_other_words_matches(model):
+    # similarities measured: 0.60 with the first example; weather and team growth under 0.2
+    words = said(
+        ("rep", "The weather has been terrible this week."),
+        ("rep", "I will be sending the shipping paperwork as soon as we hang up."),
+        ("prospect", "Our team is growing fast this year."),
+    )
+    [match] = found(words, model)
+    assert (match.skill, match.kind, match.speaker) == ("next-steps", MEANING, "rep")
+    assert match.phrase == "I will send you the documents right after this call."
+    assert match.sentence == "I will be sending the shipping paperwork as soon as we hang up."
+    assert 50 <= match.score < 80 and match.confidence == pytest.approx(0.9 * match.score / 100, abs=0.002)
+    assert (words[match.word_start].text, words[match.word_end].text) == ("I", "up.")
+
+
+def test_a_counter_example_vetoes_a_sentence_closer_to_it_than_to_the_examples(model):
+    # 0.68 with an example but 0.85 with the counter-example
+    assert found(said(("rep", "Did you get the documents I sent you last week?")), model) == []
+
+
+def test_the_skill_speaker_and_question_rules_hold(model):
+    assert found(said(("prospect", "I will be sending the shipping paperwork as soon as we hang up.")), model) == []
+    asking = parse_rubric(
+        RUBRIC.text.replace("meaning_threshold = 50", "meaning_threshold = 50\nin_question = true"), "q"
+    )
+    words = said(("rep", "I will be sending the shipping paperwork as soon as we hang up."))
+    assert MeaningMatcher(asking, model.embed).match(words, sentence_vectors(words, model.embed)) == []
+    question = said(("rep", "Can we set up time on Thursday to review the agreement?"))  # 0.53
+    [match] = MeaningMatcher(asking, model.embed).match(question, sentence_vectors(question, model.embed))
+    assert match.in_question
+
+
+def test_a_phrase_match_wins_over_a_match_by_meaning_of_the_same_moment(model):
+    words = said(("rep", "As a next step I will send you the documents right after this call."))
+    matches = match_call(RUBRIC, words, embed_call(words))
+    assert [m.kind for m in matches] == ["exact"]
+    short = said(("rep", "Okay great."))  # too short to embed
+    assert len(embed_call(short)) == 0 and match_call(RUBRIC, short, embed_call(short)) == []
+
+
+def test_vectors_are_unit_length_and_stable_in_half_precision(model):
+    words = said(("rep", "I will be sending the shipping paperwork as soon as we hang up."))
+    vectors = sentence_vectors(words, model.embed).vectors
+    assert np.linalg.norm(vectors, axis=1) == pytest.approx(1.0, abs=1e-5)
+    half = vectors.astype(np.float16).astype(np.float32)
+    examples = model.embed(list(RUBRIC.skills[0].examples))
+    assert np.abs(half @ examples.T - vectors @ examples.T).max() < 0.002
+
+
+def test_without_the_sentence_model_examples_are_skipped_and_phrases_still_match(monkeypatch):
+    monkeypatch.setattr(sentence_model, "model_files", lambda: None)
+    sentence_model.sentence_model.cache_clear()
+    meaning.meaning_matcher_for.cache_clear()
+    try:
+        words = said(("rep", "As a next step, shall we meet on Monday?"))
+        assert embed_call(words) is None
+        assert [m.kind for m in match_call(RUBRIC, words, None)] == ["exact"]
+        with pytest.raises(MeaningMissing, match=r"pip install 'clipfinder\[meaning\]'"):
+            sentence_model.sentence_model()
+    finally:
+        sentence_model.sentence_model.cache_clear()
+        meaning.meaning_matcher_for.cache_clear()
