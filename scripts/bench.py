@@ -49,6 +49,8 @@ from clipfinder.jobs.rematch import rematch  # noqa: E402
 from clipfinder.pipeline.audio import SAMPLE_RATE, decode, probe  # noqa: E402
 from clipfinder.pipeline.clips import build_clips  # noqa: E402
 from clipfinder.pipeline.matching import Matcher  # noqa: E402
+from clipfinder.pipeline.meaning import SentenceVectors, sentence_vectors  # noqa: E402
+from clipfinder.pipeline.sentence_model import DIMENSIONS  # noqa: E402
 from clipfinder.pipeline.metrics import compute_metrics  # noqa: E402
 from clipfinder.pipeline.rubric import load_rubric  # noqa: E402
 from clipfinder.read.search import find  # noqa: E402
@@ -309,6 +311,17 @@ def synthetic_transcript(words: list[Word], duration: float, path: str, sha: str
     return Transcript(path, sha, duration, "stereo", tuple(segments), "tiny.en", "en")
 
 
+def stand_in_vectors(words: list[Word]) -> SentenceVectors:
+    """A call's sentences with random unit vectors in place of the sentence model's: what the
+    index stores, without the model's time (which does not depend on the index)."""
+
+    def embed(texts: Any) -> np.ndarray:
+        vectors = np.random.default_rng(len(words)).normal(size=(len(texts), DIMENSIONS)).astype(np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    return sentence_vectors(words, embed)
+
+
 def store_synthetic(index: Index, words: list[Word], duration: float, number: int, rng: random.Random) -> None:
     transcript = synthetic_transcript(words, duration, f"/synthetic/call{number:05d}.wav", f"{number:064x}")
     day = date(2026, 1, 1) + timedelta(days=rng.randrange(320))
@@ -318,7 +331,8 @@ def store_synthetic(index: Index, words: list[Word], duration: float, number: in
         account=f"Account {rng.randrange(400)}",
         channels=("rep", "prospect"),
     )
-    index.write_call(transcript, meta, compute_metrics(transcript.words, list(transcript.segments), duration))
+    metrics = compute_metrics(transcript.words, list(transcript.segments), duration)
+    index.write_call(transcript, meta, metrics, sentences=stand_in_vectors(transcript.words))
 
 
 def bench_matching(pieces: list[list[Word]]) -> None:
@@ -552,9 +566,10 @@ def bench_scale(pieces: list[list[Word]], calls: int, minutes: float, batch: int
     calls and into one of `calls`; then search and `rematch` over the big index.
 
     The new calls go through `ingest` as a user runs it (finding, hashing and probing the files,
-    skip checks, the worker's matching, metrics and clips, writing, re-attribution), except that
-    the model is replaced by synthetic transcripts made beforehand: transcription does not
-    depend on the index, and its seconds per call would hide the index's milliseconds.
+    skip checks, the worker's sentence splitting, matching, metrics and clips, writing,
+    re-attribution), except that the speech model is replaced by synthetic transcripts made
+    beforehand and the sentence model by random vectors: neither depends on the index, and their
+    seconds per call would hide the index's milliseconds.
     """
     from clipfinder.pipeline import recording
 
@@ -576,7 +591,10 @@ def bench_scale(pieces: list[list[Word]], calls: int, minutes: float, batch: int
                 words, duration = synthetic_words(pieces, minutes, seed=rng.randrange(1 << 30), scripted_every_s=300.0)
                 sha = hashlib.sha256(path.read_bytes()).hexdigest()
                 made[sha] = synthetic_transcript(words, duration, str(path), sha)
-            with mock.patch.object(recording, "transcribe_recording", heard):
+            with (
+                mock.patch.object(recording, "transcribe_recording", heard),
+                mock.patch.object(recording, "embed_call", stand_in_vectors),
+            ):
                 report = ingest([folder], index, workers=1)
             assert len(report.having(INDEXED)) == batch, report.outcomes[:3]
             return report.elapsed_s / batch
@@ -596,7 +614,7 @@ def bench_scale(pieces: list[list[Word]], calls: int, minutes: float, batch: int
         built = time.monotonic() - started
         big = ingest_batch("second")
         print(f"\n## index scale: synthetic calls of about {minutes:g} min (index built in {built:.0f} s)")
-        print(f"ingest, index work per new call ({batch} calls, model replaced by ready transcripts):")
+        print(f"ingest, index work per new call ({batch} calls, models replaced by ready transcripts and vectors):")
         print(f"  into an index of {10:>7,} calls: {small * 1000:6.1f} ms")
         print(f"  into an index of {calls:>7,} calls: {big * 1000:6.1f} ms")
         started = time.monotonic()
