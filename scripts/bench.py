@@ -50,9 +50,9 @@ from clipfinder.pipeline.audio import SAMPLE_RATE, decode, probe  # noqa: E402
 from clipfinder.pipeline.clips import build_clips  # noqa: E402
 from clipfinder.pipeline.matching import Matcher  # noqa: E402
 from clipfinder.pipeline.meaning import SentenceVectors, sentence_vectors  # noqa: E402
-from clipfinder.pipeline.sentence_model import DIMENSIONS  # noqa: E402
 from clipfinder.pipeline.metrics import compute_metrics  # noqa: E402
 from clipfinder.pipeline.rubric import load_rubric  # noqa: E402
+from clipfinder.pipeline.sentence_model import DIMENSIONS  # noqa: E402
 from clipfinder.read.search import find  # noqa: E402
 from clipfinder.records import CallMeta, Segment, Transcript, Word  # noqa: E402
 from tests.audio_helpers import write_wav  # noqa: E402
