@@ -43,6 +43,7 @@ eval: $(STAMP)
 	$(BIN)/python scripts/eval.py
 	$(BIN)/python scripts/eval_diarize.py
 	$(BIN)/python scripts/eval_models.py
+	$(BIN)/python scripts/eval_meaning.py
 
 # Needs espeak-ng and sox (apt-get install espeak-ng sox); the outputs are committed.
 fixtures: $(STAMP)

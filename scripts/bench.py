@@ -365,17 +365,29 @@ def bench_rematch(pieces: list[list[Word]], calls: int, minutes: float, scripted
                 words, duration = synthetic_words(pieces, minutes, seed=number, scripted_every_s=scripted_every_s)
                 words_total += len(words)
                 store_synthetic(index, words, duration, number, rng)
-        started = time.perf_counter()
-        report = rematch(index, load_rubric(), 30.0)
-        elapsed = time.perf_counter() - started
-    hours = calls * minutes / 60
-    density = f"one scripted fixture call every {scripted_every_s / 60:g} min" if scripted_every_s else "all scripted"
-    print(
-        f"\n## rematch: {calls} synthetic calls of about {minutes:g} min ({hours:.0f} call-hours, {words_total} words; {density})"
-    )
-    print(
-        f"{elapsed:.2f} s for {report.clips} clips / {report.matches} matches ({elapsed / hours * 1000:.0f} ms per call-hour)"
-    )
+        sentences = int(index._db.execute("select count(*) from sentences").fetchone()[0])
+        hours = calls * minutes / 60
+        density = (
+            f"one scripted fixture call every {scripted_every_s / 60:g} min" if scripted_every_s else "all scripted"
+        )
+        print(
+            f"\n## rematch: {calls} synthetic calls of about {minutes:g} min ({hours:.0f} call-hours, {words_total} words, "
+            f"{sentences} sentence vectors; {density})"
+        )
+        default = load_rubric()
+        phrases_only = dataclasses.replace(
+            default,
+            skills=tuple(dataclasses.replace(s, examples=(), counter_examples=()) for s in default.skills),
+            text=default.text + "\n# phrases only",
+        )
+        for name, rubric in (("default rubric, phrases and examples", default), ("its phrases only", phrases_only)):
+            started = time.perf_counter()
+            report = rematch(index, rubric, 30.0)
+            elapsed = time.perf_counter() - started
+            print(
+                f"{name:38} {elapsed:6.2f} s for {report.clips} clips / {report.matches} matches "
+                f"({elapsed / hours * 1000:.0f} ms per call-hour)"
+            )
 
 
 # The synthetic calls say only the fixtures' words, so every text query uses some of them.

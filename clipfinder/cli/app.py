@@ -93,8 +93,9 @@ ClipIdArgument = Annotated[int, typer.Argument(metavar="CLIP_ID", help="A clip i
 RubricOption = Annotated[
     Path | None,
     typer.Option(
-        help="Skill rubric (TOML). Default: the rubric this index was last matched with, else the built-in "
-        "sales rubric. A new rubric re-matches every indexed call.",
+        help="Skill rubric: a TOML file, or a built-in one by name (sales, support). Default: the rubric "
+        "this index was last matched with, else the built-in sales rubric. A new rubric re-matches "
+        "every indexed call.",
         show_default=False,
     ),
 ]

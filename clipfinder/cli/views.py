@@ -10,6 +10,7 @@ from clipfinder.coaching.loop import FollowUp
 from clipfinder.coaching.trend import Week
 from clipfinder.jobs.ingest import FAILED, INDEXED, NOT_AUDIO, SKIPPED, UPDATED, IngestReport
 from clipfinder.pipeline.encoder import INSTALL_HINT
+from clipfinder.pipeline.meaning import MEANING
 from clipfinder.pipeline.rubric import Rubric
 from clipfinder.pipeline.sounds import SOUND
 from clipfinder.pipeline.whisper_model import BASE_HINT
@@ -210,6 +211,8 @@ def search_table(hits: list[ClipHit]) -> str:
     note = ""
     if any(h.kind == SOUND for h in hits):
         note += '\n~"..." the model wrote words that sound like the phrase; listen before you use the clip.'
+    if any(h.kind == MEANING for h in hits):
+        note += '\n≈"..." said in other words: the rubric example the moment means the same as.'
     if any(h.speakers_uncertain for h in hits):
         note += "\n[Rep?] a mono call whose rep voice was guessed or weakly matched: `clipfinder enroll` the rep."
     return table(("clip", "date", "rep", "account", "skill", "window", "conf", "moment"), rows) + note
@@ -218,7 +221,10 @@ def search_table(hits: list[ClipHit]) -> str:
 def clip_text(hit: ClipHit, segments: Sequence[Segment]) -> str:
     """One clip as `clipfinder clip` shows it: where it is, how sure, and what is said in it."""
     when = hit.date[:16].replace("T", " ")
-    heard = " (the words only sound like the phrase: listen first)" if hit.kind == SOUND else ""
+    heard = {
+        SOUND: " (the words only sound like the phrase: listen first)",
+        MEANING: " (said in other words: it means what the rubric example below says)",
+    }.get(hit.kind, "")
     speakers = "; speakers uncertain: `clipfinder enroll` the rep" if hit.speakers_uncertain else ""
     head = [
         f"clip {hit.clip_id}: {hit.skill}, confidence {hit.confidence:.2f} ({hit.kind}){heard}",
@@ -236,7 +242,7 @@ def _shorten(text: str, most: int = 70) -> str:
 
 def _excerpt(hit: ClipHit) -> str:
     speaker = speaker_label(hit.speaker) + ("?" if hit.speakers_uncertain else "")
-    heard = "~" if hit.kind == SOUND else ""
+    heard = {SOUND: "~", MEANING: "≈"}.get(hit.kind, "")
     return f'@{clock(hit.match_start_s, hours=False)} [{speaker}] {heard}"{hit.phrase}"'
 
 
@@ -250,6 +256,9 @@ def skills_json(rubric: Rubric, counts: dict[str, int]) -> list[dict[str, Any]]:
             "clips": counts.get(s.id, 0),
             "phrases": list(s.phrases),
             "threshold": s.threshold,
+            "examples": list(s.examples),
+            "counter_examples": list(s.counter_examples),
+            "meaning_threshold": s.meaning_threshold,
             "description": s.description,
         }
         for s in rubric.skills

@@ -17,6 +17,7 @@ from clipfinder.coaching.loop import FollowUp
 from clipfinder.coaching.prep import ClipView, Prep
 from clipfinder.coaching.trend import Week
 from clipfinder.errors import BadInput, ClipfinderError
+from clipfinder.pipeline.meaning import MEANING
 from clipfinder.pipeline.sounds import SOUND
 from clipfinder.read.export import cut_audio
 from clipfinder.read.stats import ANCHOR_TALK_RATIO
@@ -77,6 +78,7 @@ def _clip_heading(view: ClipView) -> str:
         f"{clock(h.start_s, hours=False)}-{clock(h.end_s, hours=False)}, moment at "
         f'{clock(h.match_start_s, hours=False)} "{h.phrase}", confidence {h.confidence:.2f}'
         + (" (the words only sound like it: listen first)" if h.kind == SOUND else "")
+        + (" (said in other words: it means what this rubric example says)" if h.kind == MEANING else "")
         + (" [speakers uncertain]" if h.speakers_uncertain else "")
     )
 

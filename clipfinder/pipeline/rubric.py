@@ -103,14 +103,22 @@ class Rubric:
         raise BadInput(f"unknown skill '{skill_id}'; the rubric's skills are: {known}")
 
 
+# The rubrics that ship in the package, by the name --rubric takes instead of a file.
+BUILT_IN = {"sales": "default_rubric.toml", "support": "support_rubric.toml"}
+
+
 def default_rubric_text() -> str:
-    return resources.files("clipfinder").joinpath("default_rubric.toml").read_text(encoding="utf-8")
+    return resources.files("clipfinder").joinpath(BUILT_IN["sales"]).read_text(encoding="utf-8")
 
 
 def load_rubric(path: Path | str | None = None) -> Rubric:
-    """Read and validate a rubric file; None gives the default sales rubric."""
+    """Read and validate a rubric file, or a built-in rubric by name ("sales", "support") when no
+    such file exists; None gives the default sales rubric."""
     if path is None:
         return parse_rubric(default_rubric_text(), "default rubric")
+    if str(path) in BUILT_IN and not Path(path).exists():
+        text = resources.files("clipfinder").joinpath(BUILT_IN[str(path)]).read_text(encoding="utf-8")
+        return parse_rubric(text, "default rubric" if str(path) == "sales" else f"built-in {path} rubric")
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")

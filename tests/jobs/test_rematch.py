@@ -102,10 +102,11 @@ meaning_threshold = 50
 """
 
 
-def test_a_rubric_with_examples_is_matched_from_stored_sentence_vectors(team, monkeypatch):
+def test_a_rubric_with_examples_is_matched_from_stored_sentence_vectors(tmp_path, monkeypatch):
     rubric = parse_rubric(BY_MEANING, "team.toml")
-    with Index(team) as index:
-        # the team's calls were stored without sentence vectors: the first rematch embeds them
+    with Index(tmp_path / "team.db") as index:
+        for day in range(1, 7):  # stored without sentence vectors: the first rematch embeds them
+            add_call(index, [DISCOVERY, PRICE, ANSWER], date=f"2026-11-0{day}", name=f"call-{day}")
         report = rematch(index, rubric, 30.0)
         assert (report.embedded, report.hint) == (6, None)
         hits = queries.find_clips(index, limit=100)

@@ -166,3 +166,16 @@ def test_any_rubric_file_is_a_rubric_or_one_clear_error(fields, junk):
             assert str(exc).startswith("fuzz.toml: ")
         else:
             assert rubric.skills and all(s.phrases or s.examples for s in rubric.skills)
+
+
+def test_built_in_rubrics_by_name_have_examples_for_each_skill(tmp_path, monkeypatch):
+    sales, support = load_rubric("sales"), load_rubric("support")
+    assert sales.text == load_rubric().text
+    assert [s.id for s in support.skills] == ["greeting", "empathy", "probing", "owning-the-fix", "closing"]
+    for skill in (*sales.skills, *support.skills):
+        if skill.id != "hedging":  # filler words: phrases only
+            assert 4 <= len(skill.examples) <= 8 and skill.counter_examples, skill.id
+    assert load_rubric().skill("commitment").speaker == "prospect"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "support").write_text('[[skill]]\nid = "mine"\nphrases = ["hello there"]\n')
+    assert [s.id for s in load_rubric("support").skills] == ["mine"]  # a file of that name wins
