@@ -187,6 +187,7 @@ def timed_ingest(folder: Path, workers: int, *extra: str) -> tuple[float, float]
 # baseline does too): (function, the module it lives in).
 STAGES = {
     "load_model": "whisper_model.py",
+    "embed_call": "meaning.py",
     "load_encoder": "encoder.py",
     "match": "matching.py",
     "write_call": "index.py",

@@ -56,6 +56,13 @@ def embed_call(words: Sequence[Word]) -> SentenceVectors | None:
     return sentence_vectors(words, sentence_model().embed)
 
 
+def embed_ahead(words: Sequence[Word]) -> None:
+    """Embed the sentences of part of a call (a channel transcribed while the next one is), so
+    `embed_call` of the whole call finds most of them done (the model keeps recent vectors)."""
+    if is_available():
+        sentence_vectors(words, sentence_model().embed)
+
+
 def match_call(rubric: Rubric, words: Sequence[Word], found: SentenceVectors | None) -> list[Match]:
     """A call's matches: its rubric phrases and, where its sentences have vectors, the skills its
     sentences show by meaning; one match per skill per stretch of words (the best-scoring)."""

@@ -23,7 +23,7 @@ from clipfinder.pipeline.audio import SAMPLE_RATE, decode
 from clipfinder.pipeline.clarity import CLEAR
 from clipfinder.pipeline.clips import build_clips
 from clipfinder.pipeline.clustering import DiarizeOptions
-from clipfinder.pipeline.meaning import SentenceVectors, embed_call, match_call
+from clipfinder.pipeline.meaning import SentenceVectors, embed_ahead, embed_call, match_call
 from clipfinder.pipeline.metrics import compute_metrics
 from clipfinder.pipeline.rubric import Rubric
 from clipfinder.pipeline.speakers import ChannelPlan, choose_rep, plan_channels, role_speech, with_roles
@@ -162,9 +162,10 @@ def _transcribe_channels(
 
     The rep's channel goes first, and its voice sample is taken in a thread while the other
     channel is transcribed: one model process leaves a core partly idle, so the sample costs
-    almost nothing there (make bench: ingest against the bare model). A call long enough to be
-    transcribed in pieces takes it in this thread instead, so the sample's memory does not add
-    to the transcription's (an hour's stereo call peaked at 1,460 MB with the sample beside it,
+    almost nothing there (make bench: ingest against the bare model). The first channel's
+    sentences are embedded in that thread too, for the same reason. A call long enough to be
+    transcribed in pieces does neither beside the transcription, so their memory does not add to
+    the transcription's (an hour's stereo call peaked at 1,460 MB with the sample beside it,
     1,412 MB without: make bench "memory" and the same run by hand).
     """
     if learning:
@@ -173,16 +174,22 @@ def _transcribe_channels(
     sample: VoiceSample | None = None
     with ThreadPoolExecutor(1, thread_name_prefix="rep-voice") as background:
         voice: Future[VoiceSample | None] | None = None
+        ahead: Future[None] | None = None
         for n, plan in enumerate(plans):
             heard = _channel_progress(job.path, n, len(plans), duration)
             found = transcribe_channel(model, plan.samples, plan.speaker, plan.channel, options, heard)
             segments.extend(found)
+            own = [w for s in found for w in s.words]
+            beside = not in_pieces(plan.samples)
             if learning and plan.speaker == REP:
-                own = [w for s in found for w in s.words]
-                if in_pieces(plan.samples):
-                    sample = channel_voice(plan.samples, own, REP)
-                else:
+                if beside:
                     voice = background.submit(channel_voice, plan.samples, own, REP)
+                else:
+                    sample = channel_voice(plan.samples, own, REP)
+            if beside and n + 1 < len(plans):
+                ahead = background.submit(embed_ahead, own)
+        if ahead is not None:
+            ahead.result()
         return segments, voice.result() if voice is not None else sample
 
 

