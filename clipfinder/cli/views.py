@@ -223,14 +223,16 @@ def clip_text(hit: ClipHit, segments: Sequence[Segment]) -> str:
     when = hit.date[:16].replace("T", " ")
     heard = {
         SOUND: " (the words only sound like the phrase: listen first)",
-        MEANING: " (said in other words: it means what the rubric example below says)",
+        MEANING: ": said in other words, like the rubric example below",
     }.get(hit.kind, "")
     speakers = "; speakers uncertain: `clipfinder enroll` the rep" if hit.speakers_uncertain else ""
     head = [
         f"clip {hit.clip_id}: {hit.skill}, confidence {hit.confidence:.2f} ({hit.kind}){heard}",
         f"call {hit.call_id}: {hit.rep}, {hit.account or 'no account'}, {when}{speakers}",
         f"window {clock(hit.start_s, hours=False)}-{clock(hit.end_s, hours=False)}, moment at "
-        f'{clock(hit.match_start_s, hours=False)} [{speaker_label(hit.speaker)}] "{hit.phrase}"',
+        f"{clock(hit.match_start_s, hours=False)} [{speaker_label(hit.speaker)}] "
+        + ("like " if hit.kind == MEANING else "")
+        + f'"{hit.phrase}"',
         "",
     ]
     return "\n".join(head + transcript_lines(segments))
