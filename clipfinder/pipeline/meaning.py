@@ -2,10 +2,11 @@
 sentences, so a moment counts when it says what an example says in other words.
 
 A sentence's vector (sentence_model.py) is made once, when the call is ingested, and stored; a
-rubric's examples are embedded when it is loaded. Matching is then one matrix product per skill:
-the cosine of every sentence with every example. A sentence matches a skill when its best
-cosine with the skill's examples reaches the skill's meaning_threshold and beats its best cosine
-with the skill's counter-examples (what the skill is not, in similar words).
+rubric's examples are embedded when it is loaded. Matching is then one matrix product per call:
+the cosine of every sentence with every example and counter-example of every skill. A sentence
+matches a skill when its best cosine with the skill's examples reaches the skill's
+meaning_threshold and beats its best cosine with the skill's counter-examples (what the skill is
+not, in similar words).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 
 from clipfinder.pipeline.matching import best_per_moment, matcher_for, may_say, skill_speaker, speaker_code
 from clipfinder.pipeline.rubric import Rubric, Skill, normalise_words
-from clipfinder.pipeline.sentence_model import is_available, sentence_model
+from clipfinder.pipeline.sentence_model import DIMENSIONS, is_available, sentence_model
 from clipfinder.pipeline.sentences import Sentence, split_sentences
 from clipfinder.records import Match, Word
 
@@ -45,22 +46,19 @@ def sentence_vectors(words: Sequence[Word], embed: Embed) -> SentenceVectors:
     """Split a call's words into sentences and embed those of MIN_WORDS words or more."""
     kept = tuple(s for s in split_sentences(words) if len(normalise_words(s.text)) >= MIN_WORDS)
     if not kept:
-        return SentenceVectors((), np.zeros((0, 0), dtype=np.float32))
+        return SentenceVectors((), np.zeros((0, DIMENSIONS), dtype=np.float32))
     return SentenceVectors(kept, embed([s.text for s in kept]))
 
 
 def embed_call(words: Sequence[Word]) -> SentenceVectors | None:
-    """A call's sentence vectors; None when the sentence model (the `meaning` extra) is not installed."""
+    """A call's sentence vectors; None when the sentence model (the `meaning` extra) is not installed.
+
+    Called on part of a call (a channel transcribed while the next one is), it embeds ahead: the
+    model keeps recent vectors, so the whole call's embedding later finds most of them done.
+    """
     if not is_available():
         return None
     return sentence_vectors(words, sentence_model().embed)
-
-
-def embed_ahead(words: Sequence[Word]) -> None:
-    """Embed the sentences of part of a call (a channel transcribed while the next one is), so
-    `embed_call` of the whole call finds most of them done (the model keeps recent vectors)."""
-    if is_available():
-        sentence_vectors(words, sentence_model().embed)
 
 
 def match_call(rubric: Rubric, words: Sequence[Word], found: SentenceVectors | None) -> list[Match]:

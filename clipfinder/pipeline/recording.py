@@ -23,7 +23,7 @@ from clipfinder.pipeline.audio import SAMPLE_RATE, decode
 from clipfinder.pipeline.clarity import CLEAR
 from clipfinder.pipeline.clips import build_clips
 from clipfinder.pipeline.clustering import DiarizeOptions
-from clipfinder.pipeline.meaning import SentenceVectors, embed_ahead, embed_call, match_call
+from clipfinder.pipeline.meaning import SentenceVectors, embed_call, match_call
 from clipfinder.pipeline.metrics import compute_metrics
 from clipfinder.pipeline.rubric import Rubric
 from clipfinder.pipeline.speakers import ChannelPlan, choose_rep, plan_channels, role_speech, with_roles
@@ -174,7 +174,7 @@ def _transcribe_channels(
     sample: VoiceSample | None = None
     with ThreadPoolExecutor(1, thread_name_prefix="rep-voice") as background:
         voice: Future[VoiceSample | None] | None = None
-        ahead: Future[None] | None = None
+        ahead: Future[SentenceVectors | None] | None = None
         for n, plan in enumerate(plans):
             heard = _channel_progress(job.path, n, len(plans), duration)
             found = transcribe_channel(model, plan.samples, plan.speaker, plan.channel, options, heard)
@@ -187,7 +187,7 @@ def _transcribe_channels(
                 else:
                     sample = channel_voice(plan.samples, own, REP)
             if beside and n + 1 < len(plans):
-                ahead = background.submit(embed_ahead, own)
+                ahead = background.submit(embed_call, own)  # ahead: the whole call's reuses these
         if ahead is not None:
             ahead.result()
         return segments, voice.result() if voice is not None else sample

@@ -36,8 +36,8 @@ from clipfinder.records import PROSPECT, REP
 # one short word off ("thru" for "through") passes and a missing or swapped word does not.
 DEFAULT_THRESHOLD = 85
 # Least similarity (0-100: the cosine of two sentence vectors x 100) a sentence needs with one of
-# a skill's examples when the skill sets no meaning_threshold. Provisional: #14 measures it on
-# paraphrase fixtures.
+# a skill's examples when the skill sets no meaning_threshold: the lowest with no false clip on
+# the fixtures, clean and through a phone line (scripts/eval_meaning.py, docs/rubric.md).
 DEFAULT_MEANING_THRESHOLD = 60
 SPEAKERS = (REP, PROSPECT, "any")
 KEYS = {

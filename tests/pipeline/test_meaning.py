@@ -5,7 +5,7 @@ import pytest
 
 from clipfinder.errors import MeaningMissing
 from clipfinder.pipeline import meaning, sentence_model
-from clipfinder.pipeline.meaning import MEANING, MeaningMatcher, embed_ahead, embed_call, match_call, sentence_vectors
+from clipfinder.pipeline.meaning import MEANING, MeaningMatcher, embed_call, match_call, sentence_vectors
 from clipfinder.pipeline.rubric import parse_rubric
 from clipfinder.records import Word
 
@@ -118,7 +118,7 @@ def test_sentences_embedded_ahead_are_not_run_through_the_model_again(monkeypatc
         ("prospect", "That works for us, thank you so much."),
         ("rep", "Can we set up time on Thursday to review the agreement?"),
     )
-    embed_ahead([w for w in words if w.speaker == "rep"])  # the rep's channel, transcribed first
+    embed_call([w for w in words if w.speaker == "rep"])  # ahead: the rep's channel, transcribed first
     runs = []
     real = model._run
     monkeypatch.setattr(model, "_run", lambda texts: runs.append(list(texts)) or real(texts))
