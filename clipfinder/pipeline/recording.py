@@ -27,7 +27,7 @@ from clipfinder.pipeline.meaning import SentenceVectors, embed_call, match_call
 from clipfinder.pipeline.metrics import compute_metrics
 from clipfinder.pipeline.rubric import Rubric
 from clipfinder.pipeline.speakers import ChannelPlan, choose_rep, plan_channels, role_speech, with_roles
-from clipfinder.pipeline.transcribe import TranscribeOptions, detect_language, in_pieces, transcribe_channel
+from clipfinder.pipeline.transcribe import TranscribeOptions, detect_language, transcribe_channel
 from clipfinder.pipeline.whisper_model import AUTO, ModelRef, load_model
 from clipfinder.records import NOT_ATTRIBUTED, REP, Attribution, Clip, Metrics, Segment, Transcript, VoiceSample, Word
 
@@ -35,6 +35,10 @@ from clipfinder.records import NOT_ATTRIBUTED, REP, Attribution, Clip, Metrics, 
 # less than this probability: halfway between the German fixture's 0.18 for English and the
 # lowest English recording's 0.71 (make eval, docs/ingest.md).
 LIKELY_ENOUGH = 0.45
+# A channel up to this long has the rep's voice sample and its sentences' vectors made in a
+# thread beside the next channel's transcription; a longer one has them made after, so an hour's
+# call does not hold both at once (see _transcribe_channels).
+BESIDE_MAX_S = 720.0
 
 # Where this process tells how far transcription has got: (recording's path, audio seconds of it
 # done). Set by `report_progress` (in the ingesting process) or by `init_process` (in a worker).
@@ -163,9 +167,9 @@ def _transcribe_channels(
     The rep's channel goes first, and its voice sample is taken in a thread while the other
     channel is transcribed: one model process leaves a core partly idle, so the sample costs
     almost nothing there (make bench: ingest against the bare model). The first channel's
-    sentences are embedded in that thread too, for the same reason. A call long enough to be
-    transcribed in pieces does neither beside the transcription, so their memory does not add to
-    the transcription's (an hour's stereo call peaked at 1,460 MB with the sample beside it,
+    sentences are embedded in that thread too, for the same reason. A channel longer than
+    BESIDE_MAX_S does neither beside the transcription, so their memory does not add to the
+    transcription's (an hour's stereo call peaked at 1,460 MB with the sample beside it,
     1,412 MB without: make bench "memory" and the same run by hand).
     """
     if learning:
@@ -180,7 +184,7 @@ def _transcribe_channels(
             found = transcribe_channel(model, plan.samples, plan.speaker, plan.channel, options, heard)
             segments.extend(found)
             own = [w for s in found for w in s.words]
-            beside = not in_pieces(plan.samples)
+            beside = len(plan.samples) <= BESIDE_MAX_S * SAMPLE_RATE
             if learning and plan.speaker == REP:
                 if beside:
                     voice = background.submit(channel_voice, plan.samples, own, REP)

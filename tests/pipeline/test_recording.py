@@ -87,3 +87,19 @@ def test_a_broken_file_comes_back_as_an_error_naming_it(tmp_path):
 def test_a_job_survives_the_trip_to_a_worker_process():
     job = Job("/calls/a.wav", "ab" * 32, settings(), ("prospect", "rep"), learn_rep_voice=True)
     assert pickle.loads(pickle.dumps(job)) == job
+
+
+@pytest.mark.skipif(not encoder.available(), reason="needs the diarize extra")
+def test_a_long_channel_has_its_voice_sample_and_vectors_made_after_not_beside(globex, monkeypatch):
+    from clipfinder.pipeline import recording
+
+    expected, beside = globex
+    monkeypatch.setattr(recording, "BESIDE_MAX_S", 1.0)  # every channel counts as long
+    job = Job(str(CALLS / expected["file"]), "test", settings(), tuple(expected["channels"]), learn_rep_voice=True)
+    after = process(job)
+    assert after.transcript is not None and after.transcript.rep_sample is not None
+    assert beside.transcript is not None and beside.transcript.rep_sample is not None
+    # the same channel and words, so the same voice, whichever way it was taken
+    assert float(np.dot(after.transcript.rep_sample.embedding, beside.transcript.rep_sample.embedding)) > 0.99
+    if beside.sentences is not None:
+        assert after.sentences is not None and len(after.sentences) == len(beside.sentences)
