@@ -2,8 +2,11 @@
 the result holds the transcript, metrics and clips, or the reason it failed; it never raises.
 Words are compared with the truth file within a stated tolerance, never with one run's words."""
 
+import os
 import pickle
 import re
+import sys
+import threading
 
 import jiwer
 import numpy as np
@@ -103,3 +106,24 @@ def test_a_long_channel_has_its_voice_sample_and_vectors_made_after_not_beside(g
     assert float(np.dot(after.transcript.rep_sample.embedding, beside.transcript.rep_sample.embedding)) > 0.99
     if beside.sentences is not None:
         assert after.sentences is not None and len(after.sentences) == len(beside.sentences)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a thread's own nice value is Linux's")
+@pytest.mark.skipif(not encoder.available(), reason="needs the diarize extra")
+def test_the_background_work_runs_at_low_priority_and_the_caller_keeps_its_own(globex, monkeypatch):
+    from clipfinder.pipeline import recording
+
+    expected, _ = globex
+    seen: list[int] = []
+    sample = recording.channel_voice
+
+    def voice_noting_priority(*args):
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return sample(*args)
+
+    monkeypatch.setattr(recording, "channel_voice", voice_noting_priority)
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    job = Job(str(CALLS / expected["file"]), "test", settings(), tuple(expected["channels"]), learn_rep_voice=True)
+    assert process(job).error is None
+    assert seen == [19]  # the voice sample, beside the prospect channel's transcription
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
