@@ -226,3 +226,17 @@ def test_transcript_between_two_points(ingested):
     for args, says in ((["--from", "1:xx"], "--from must be a time"), (["--from", "30", "--to", "0:20"], "after")):
         result = run("transcript", "1", *args, "--db", db)
         assert result.exit_code == 1 and says in result.output
+
+
+def test_rematch_without_the_sentence_model_says_how_to_get_it_and_keeps_the_phrases(db_copy, monkeypatch):
+    from clipfinder.jobs import rematch as rematching
+    from clipfinder.pipeline import meaning
+    from clipfinder.pipeline.sentence_model import INSTALL_HINT
+
+    monkeypatch.setattr(rematching, "is_available", lambda: False)
+    monkeypatch.setattr(meaning, "is_available", lambda: False)
+    result = run("rematch", "--db", db_copy)  # the default rubric has examples
+    assert result.exit_code == 0, result.output
+    assert result.output.count(INSTALL_HINT) == 1 and "Traceback" not in result.output
+    items = json.loads(run("search", "--db", db_copy, "--json", "--limit", "100").output)
+    assert len(items) == 13 and "meaning" not in {i["kind"] for i in items}
