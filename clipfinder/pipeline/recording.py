@@ -28,6 +28,7 @@ from clipfinder.pipeline.clustering import DiarizeOptions
 from clipfinder.pipeline.meaning import SentenceVectors, embed_call, match_call
 from clipfinder.pipeline.metrics import compute_metrics
 from clipfinder.pipeline.rubric import Rubric
+from clipfinder.pipeline.sentence_model import warm_here
 from clipfinder.pipeline.speakers import ChannelPlan, choose_rep, plan_channels, role_speech, with_roles
 from clipfinder.pipeline.transcribe import TranscribeOptions, detect_language, transcribe_channel
 from clipfinder.pipeline.whisper_model import AUTO, ModelRef, load_model
@@ -171,8 +172,8 @@ def _transcribe_channels(
     almost nothing there (make bench: ingest against the bare model). The first channel's
     sentences are embedded in that thread too, for the same reason. A channel longer than
     BESIDE_MAX_S does neither beside the transcription, so their memory does not add to the
-    transcription's (an hour's stereo call peaked at 1,460 MB with the sample beside it,
-    1,412 MB without: make bench "memory" and the same run by hand).
+    transcription's on an hour-long call (by hand, with the 10-minute pieces of the time: an hour's
+    stereo call peaked 48 MB higher with the sample beside it).
     """
     if learning:
         plans = sorted(plans, key=lambda p: p.speaker != REP)
@@ -193,6 +194,7 @@ def _transcribe_channels(
                 else:
                     sample = channel_voice(plan.samples, own, REP)
             if beside and n + 1 < len(plans):
+                warm_here()  # its helper threads are this thread's, not the low-priority one's
                 ahead = background.submit(embed_call, own)  # ahead: the whole call's reuses these
         if ahead is not None:
             ahead.result()
@@ -202,10 +204,10 @@ def _transcribe_channels(
 def _yield_to_transcription() -> None:
     """Lowest CPU priority for the background thread (Linux, where each thread has its own nice
     value). The voice sample and the sentence vectors then run on what the transcription leaves
-    idle instead of taking turns with its threads, which stalls both of them: `--workers 1` went
-    from 0.87-0.94 of the bare model's throughput to 0.98-1.0 (measured by hand on make bench's
-    corpus, then by make bench). The thread ends with its call, and so do the OpenMP helpers torch
-    starts from it (libgomp keeps one pool per starting thread), so nothing else stays low."""
+    idle instead of taking turns with its threads, which stalls both (docs/performance.md,
+    "Ingest"). Threads started from it inherit the low priority: torch's OpenMP helpers end with
+    it (libgomp keeps one pool per starting thread), and the sentence model's are started in the
+    ingesting thread first (warm_here)."""
     if sys.platform == "linux":
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)

@@ -127,6 +127,18 @@ class SentenceModel:
 
 
 @lru_cache(maxsize=1)
+def warm_here() -> None:
+    """Load the sentence model and run it once in the calling thread, when the extra is installed.
+
+    The tokenizer and ONNX Runtime start helper threads of their own the first time they run,
+    and those threads keep the priority of the thread that started them for the life of the
+    process. Called before work is handed to a lower-priority thread, so later embedding in
+    this thread does not run on helpers stuck at the low priority."""
+    if is_available():
+        sentence_model()._run(["a sentence to start the model's threads"])
+
+
+@lru_cache(maxsize=1)
 def sentence_model() -> SentenceModel:
     """The sentence model, loaded once per process; MeaningMissing without the extra."""
     files = model_files()

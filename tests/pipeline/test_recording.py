@@ -5,6 +5,7 @@ Words are compared with the truth file within a stated tolerance, never with one
 import os
 import pickle
 import re
+import subprocess
 import sys
 import threading
 
@@ -97,9 +98,23 @@ def test_a_long_channel_has_its_voice_sample_and_vectors_made_after_not_beside(g
     from clipfinder.pipeline import recording
 
     expected, beside = globex
+    threads: list[str] = []
+    sample, embed = recording.channel_voice, recording.embed_call
+
+    def voice_noting_thread(*args):
+        threads.append(threading.current_thread().name)
+        return sample(*args)
+
+    def embed_noting_thread(words):
+        threads.append(threading.current_thread().name)
+        return embed(words)
+
+    monkeypatch.setattr(recording, "channel_voice", voice_noting_thread)
+    monkeypatch.setattr(recording, "embed_call", embed_noting_thread)
     monkeypatch.setattr(recording, "BESIDE_MAX_S", 1.0)  # every channel counts as long
     job = Job(str(CALLS / expected["file"]), "test", settings(), tuple(expected["channels"]), learn_rep_voice=True)
     after = process(job)
+    assert threads and not any(name.startswith("rep-voice") for name in threads), threads
     assert after.transcript is not None and after.transcript.rep_sample is not None
     assert beside.transcript is not None and beside.transcript.rep_sample is not None
     # the same channel and words, so the same voice, whichever way it was taken
@@ -108,12 +123,31 @@ def test_a_long_channel_has_its_voice_sample_and_vectors_made_after_not_beside(g
         assert after.sentences is not None and len(after.sentences) == len(beside.sentences)
 
 
+# Processes one stereo call in a fresh process (so every model and thread is started by it) and
+# prints the nice value of each thread still alive afterwards.
+THREADS_AFTER = """
+import os, sys
+from clipfinder.pipeline.recording import Job, Settings, process
+from clipfinder.pipeline.rubric import load_rubric
+from clipfinder.pipeline.transcribe import TranscribeOptions
+from clipfinder.pipeline.whisper_model import resolve_model
+settings = Settings(resolve_model(None), TranscribeOptions(language="en"), load_rubric(None), 30.0, cpu_threads=2)
+result = process(Job(sys.argv[1], "test", settings, ("prospect", "rep"), learn_rep_voice=True))
+assert result.error is None, result.error
+for tid in os.listdir("/proc/self/task"):
+    print(tid, os.getpriority(os.PRIO_PROCESS, int(tid)))
+"""
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="a thread's own nice value is Linux's")
 @pytest.mark.skipif(not encoder.available(), reason="needs the diarize extra")
-def test_the_background_work_runs_at_low_priority_and_the_caller_keeps_its_own(globex, monkeypatch):
+def test_the_background_work_runs_at_low_priority_and_no_thread_keeps_it(globex, monkeypatch):
     from clipfinder.pipeline import recording
 
     expected, _ = globex
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    if before >= 19:
+        pytest.skip("the tests already run at the lowest priority, so a lowered thread cannot be told apart")
     seen: list[int] = []
     sample = recording.channel_voice
 
@@ -122,8 +156,14 @@ def test_the_background_work_runs_at_low_priority_and_the_caller_keeps_its_own(g
         return sample(*args)
 
     monkeypatch.setattr(recording, "channel_voice", voice_noting_priority)
-    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     job = Job(str(CALLS / expected["file"]), "test", settings(), tuple(expected["channels"]), learn_rep_voice=True)
     assert process(job).error is None
     assert seen == [19]  # the voice sample, beside the prospect channel's transcription
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
+    # in a fresh process, no thread outlives the background work at its priority
+    done = subprocess.run(
+        [sys.executable, "-c", THREADS_AFTER, str(CALLS / expected["file"])], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    priorities = [int(line.split()[1]) for line in done.stdout.split("\n") if line.strip()]
+    assert len(priorities) > 1 and 19 not in priorities, done.stdout
