@@ -252,7 +252,8 @@ def test_rematch_without_the_sentence_model_says_how_to_get_it_and_finds_nothing
     if is_available():  # with the model, the skill is found by meaning
         assert run("rematch", "--db", db_copy, "--rubric", rubric).exit_code == 0
         items = json.loads(run("search", "--db", db_copy, "--json").output)
-        assert [(i["skill"], i["kind"]) for i in items] == [("follow-up", "meaning")]
+        # at least the initech moment (another machine's words may bring a second one over 50)
+        assert items and {(i["skill"], i["kind"]) for i in items} == {("follow-up", "meaning")}
     monkeypatch.setattr(rematching, "is_available", lambda: False)
     monkeypatch.setattr(meaning, "is_available", lambda: False)
     result = run("rematch", "--db", db_copy, "--rubric", rubric)
