@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from clipfinder import Index, ingest
+from clipfinder.pipeline.audio import AUDIO_EXTENSIONS
 from clipfinder.pipeline.sentence_model import is_available
 from clipfinder.records import ClipHit
 from clipfinder.store.queries import find_clips
@@ -48,7 +49,7 @@ def holds(clip: ClipHit, skill: str, line: dict) -> bool:
 
 
 def test_paraphrased_moments_are_found_by_meaning_without_a_false_clip(paraphrased):
-    calls = sorted({p.stem for p in PARAPHRASE.rglob("*") if p.suffix in {".mp3", ".flac"}})
+    calls = sorted({p.stem for p in PARAPHRASE.rglob("*") if p.suffix in AUDIO_EXTENSIONS})
     moments = [(call, skill, line) for call in calls for line in truth(call)["lines"] for skill in line["skills"]]
     assert len(moments) == 25
     found = [

@@ -93,24 +93,27 @@ def test_a_job_survives_the_trip_to_a_worker_process():
     assert pickle.loads(pickle.dumps(job)) == job
 
 
+def note_each_call(monkeypatch, name: str, note, into: list) -> None:
+    """Replace recording.`name` by a wrapper that appends `note()` to `into`, then calls it."""
+    from clipfinder.pipeline import recording
+
+    original = getattr(recording, name)
+
+    def noting(*args):
+        into.append(note())
+        return original(*args)
+
+    monkeypatch.setattr(recording, name, noting)
+
+
 @pytest.mark.skipif(not encoder.available(), reason="needs the diarize extra")
 def test_a_long_channel_has_its_voice_sample_and_vectors_made_after_not_beside(globex, monkeypatch):
     from clipfinder.pipeline import recording
 
     expected, beside = globex
     threads: list[str] = []
-    sample, embed = recording.channel_voice, recording.embed_call
-
-    def voice_noting_thread(*args):
-        threads.append(threading.current_thread().name)
-        return sample(*args)
-
-    def embed_noting_thread(words):
-        threads.append(threading.current_thread().name)
-        return embed(words)
-
-    monkeypatch.setattr(recording, "channel_voice", voice_noting_thread)
-    monkeypatch.setattr(recording, "embed_call", embed_noting_thread)
+    for name in ("channel_voice", "embed_call"):
+        note_each_call(monkeypatch, name, lambda: threading.current_thread().name, threads)
     monkeypatch.setattr(recording, "BESIDE_MAX_S", 1.0)  # every channel counts as long
     job = Job(str(CALLS / expected["file"]), "test", settings(), tuple(expected["channels"]), learn_rep_voice=True)
     after = process(job)
@@ -123,47 +126,48 @@ def test_a_long_channel_has_its_voice_sample_and_vectors_made_after_not_beside(g
         assert after.sentences is not None and len(after.sentences) == len(beside.sentences)
 
 
-# Processes one stereo call in a fresh process (so every model and thread is started by it) and
-# prints the nice value of each thread still alive afterwards.
+# Processes one stereo call in a fresh process (so every model and thread is started by it):
+# prints the priority the rep's voice sample ran at, the calling thread's after the call, and
+# that of each thread still alive.
 THREADS_AFTER = """
-import os, sys
-from clipfinder.pipeline.recording import Job, Settings, process
+import os, sys, threading
+from clipfinder.pipeline import recording
 from clipfinder.pipeline.rubric import load_rubric
 from clipfinder.pipeline.transcribe import TranscribeOptions
 from clipfinder.pipeline.whisper_model import resolve_model
-settings = Settings(resolve_model(None), TranscribeOptions(language="en"), load_rubric(None), 30.0, cpu_threads=2)
-result = process(Job(sys.argv[1], "test", settings, ("prospect", "rep"), learn_rep_voice=True))
+def priority():
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+sample = recording.channel_voice
+def voice(*args):
+    print("voice", priority())
+    return sample(*args)
+recording.channel_voice = voice
+settings = recording.Settings(
+    resolve_model(None), TranscribeOptions(language="en"), load_rubric(None), 30.0, cpu_threads=2
+)
+result = recording.process(recording.Job(sys.argv[1], "test", settings, ("prospect", "rep"), learn_rep_voice=True))
 assert result.error is None, result.error
+print("caller", priority())
 for tid in os.listdir("/proc/self/task"):
-    print(tid, os.getpriority(os.PRIO_PROCESS, int(tid)))
+    print("thread", os.getpriority(os.PRIO_PROCESS, int(tid)))
 """
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="a thread's own nice value is Linux's")
 @pytest.mark.skipif(not encoder.available(), reason="needs the diarize extra")
-def test_the_background_work_runs_at_low_priority_and_no_thread_keeps_it(globex, monkeypatch):
-    from clipfinder.pipeline import recording
-
+def test_the_background_work_runs_at_low_priority_and_no_thread_keeps_it(globex):
     expected, _ = globex
     before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     if before >= 19:
         pytest.skip("the tests already run at the lowest priority, so a lowered thread cannot be told apart")
-    seen: list[int] = []
-    sample = recording.channel_voice
-
-    def voice_noting_priority(*args):
-        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-        return sample(*args)
-
-    monkeypatch.setattr(recording, "channel_voice", voice_noting_priority)
-    job = Job(str(CALLS / expected["file"]), "test", settings(), tuple(expected["channels"]), learn_rep_voice=True)
-    assert process(job).error is None
-    assert seen == [19]  # the voice sample, beside the prospect channel's transcription
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
-    # in a fresh process, no thread outlives the background work at its priority
     done = subprocess.run(
         [sys.executable, "-c", THREADS_AFTER, str(CALLS / expected["file"])], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    priorities = [int(line.split()[1]) for line in done.stdout.split("\n") if line.strip()]
-    assert len(priorities) > 1 and 19 not in priorities, done.stdout
+    said = [line.split() for line in done.stdout.splitlines() if line.split()]
+    seen = [int(value) for what, value in said if what == "voice"]
+    threads = [int(value) for what, value in said if what == "thread"]
+    assert seen == [19]  # the voice sample, beside the prospect channel's transcription
+    assert [int(value) for what, value in said if what == "caller"] == [before]
+    # no thread outlives the background work at its priority
+    assert len(threads) > 1 and 19 not in threads, done.stdout
