@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # e.g. make TORCH="torch --index-url https://download.pytorch.org/whl/cpu"
 TORCH ?= torch==2.13.0
 
-.PHONY: demo test lint bench eval fixtures docs screenshots clean
+.PHONY: demo test lint bench eval fixtures docs vectors screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ fixtures: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python scripts/cli_reference.py > docs/cli.md
+
+# The shipped vectors of the built-in rubrics' examples and ordinary_talk.txt (after editing them)
+vectors: $(STAMP)
+	$(BIN)/python scripts/ship_vectors.py
 
 # The web page's screenshots in docs/ (needs demo.db from `make demo`, and Chromium)
 screenshots: $(STAMP)

@@ -3,9 +3,9 @@ models (docs/rubric.md, "Matching by meaning"; scripts/eval_meaning.py measures 
 
 The paraphrase fixtures say every skill moment in words that share no phrase with the default
 rubric, and hold near misses: a skill's words in a sentence that means something else. With the
-default threshold (60), `make eval` measured 3 of 25 moments found and no false clip (docs/rubric.md).
-The test allows one moment fewer for another machine's words, and no false clip at all: a wrong
-clip is worse than none.
+default rubric's thresholds (97; 99 for price objections), `make eval` measured 5 of 25 moments
+found and no false clip (docs/rubric.md). The test allows one moment fewer for another machine's
+words, and no false clip at all: a wrong clip is worse than none.
 """
 
 from pathlib import Path
@@ -21,7 +21,7 @@ from clipfinder.store.queries import find_clips
 from .conftest import ROOT, truth
 
 PARAPHRASE = ROOT / "fixtures" / "paraphrase"
-LEAST_FOUND = 2  # of 25; measured 3
+LEAST_FOUND = 4  # of 25; measured 5
 LEEWAY_S = 1.0
 
 pytestmark = pytest.mark.skipif(not is_available(), reason="needs the meaning extra")

@@ -212,7 +212,7 @@ def search_table(hits: list[ClipHit]) -> str:
     if any(h.kind == SOUND for h in hits):
         note += '\n~"..." the model wrote words that sound like the phrase; listen before you use the clip.'
     if any(h.kind == MEANING for h in hits):
-        note += '\n≈"..." said in other words: the rubric example the moment means the same as.'
+        note += '\n≈"..." said in other words: the rubric example closest to what was said.'
     if any(h.speakers_uncertain for h in hits):
         note += "\n[Rep?] a mono call whose rep voice was guessed or weakly matched: `clipfinder enroll` the rep."
     return table(("clip", "date", "rep", "account", "skill", "window", "conf", "moment"), rows) + note
@@ -223,7 +223,7 @@ def clip_text(hit: ClipHit, segments: Sequence[Segment]) -> str:
     when = hit.date[:16].replace("T", " ")
     heard = {
         SOUND: " (the words only sound like the phrase: listen first)",
-        MEANING: ": said in other words, like the rubric example below",
+        MEANING: ": said in other words, close to the rubric example below",
     }.get(hit.kind, "")
     speakers = "; speakers uncertain: `clipfinder enroll` the rep" if hit.speakers_uncertain else ""
     head = [

@@ -78,7 +78,7 @@ def _clip_heading(view: ClipView) -> str:
         f"{clock(h.start_s, hours=False)}-{clock(h.end_s, hours=False)}, moment at "
         f'{clock(h.match_start_s, hours=False)} "{h.phrase}", confidence {h.confidence:.2f}'
         + (" (the words only sound like it: listen first)" if h.kind == SOUND else "")
-        + (" (said in other words: it means what this rubric example says)" if h.kind == MEANING else "")
+        + (" (said in other words, close to this rubric example)" if h.kind == MEANING else "")
         + (" [speakers uncertain]" if h.speakers_uncertain else "")
     )
 

@@ -1,34 +1,33 @@
-"""Skills found by meaning: each sentence of a call is compared with a rubric skill's example
-sentences, so a moment counts when it says what an example says in other words.
+"""Skills found by meaning: a moment counts when a sentence says what a skill's examples say, in
+other words.
 
-A sentence's vector (sentence_model.py) is made once, when the call is ingested, and stored; a
-rubric's examples are embedded when it is loaded. Matching is then one matrix product per call:
-the cosine of every sentence with every example and counter-example of every skill. A sentence
-matches a skill when its best cosine with the skill's examples reaches the skill's
-meaning_threshold and beats its best cosine with the skill's counter-examples (what the skill is
-not, in similar words).
+A sentence's vector (sentence_model.py) is made once, when the call is ingested, and stored.
+When a rubric is loaded, each skill with examples gets a probe (probe.py): a classifier trained
+on its examples against its counter-examples, the other skills' examples and ordinary call talk.
+Matching is then one product per skill per call; a sentence matches when the probe's
+probability, as a percentage, reaches the skill's meaning_threshold (docs/rubric.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from clipfinder.pipeline.matching import best_per_moment, matcher_for, may_say, skill_speaker, speaker_code
+from clipfinder.pipeline.probe import Probe, fit_probe
 from clipfinder.pipeline.rubric import Rubric, Skill, normalise_words
-from clipfinder.pipeline.sentence_model import DIMENSIONS, is_available, sentence_model
+from clipfinder.pipeline.sentence_model import DIMENSIONS, Embed, is_available, sentence_model
 from clipfinder.pipeline.sentences import Sentence, split_sentences
+from clipfinder.pipeline.shipped_vectors import ordinary_talk, with_shipped
 from clipfinder.records import Match, Word
 
 MEANING = "meaning"
 # Sentences shorter than this (in words) are not embedded: "Yes.", "Okay, great." say too little
 # to show a skill by meaning, and most sentences of a call are that short.
 MIN_WORDS = 4
-
-Embed = Callable[[Sequence[str]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -72,56 +71,60 @@ def match_call(rubric: Rubric, words: Sequence[Word], found: SentenceVectors | N
 
 @lru_cache(maxsize=2)
 def meaning_matcher_for(rubric: Rubric) -> MeaningMatcher:
-    """One matcher by meaning per rubric per process: it embeds the rubric's examples once."""
-    return MeaningMatcher(rubric, sentence_model().embed)
+    """One matcher by meaning per rubric per process: it trains the skills' probes once."""
+    return MeaningMatcher(rubric, with_shipped(sentence_model().embed))
 
 
 @dataclass(frozen=True)
-class _Examples:
+class _Trained:
     skill: Skill
-    texts: tuple[str, ...]
-    examples: slice  # the skill's examples' columns in the similarity matrix
-    counters: slice  # its counter-examples' columns (possibly none)
+    examples: np.ndarray  # the skill's examples' vectors, to name the one a match is closest to
+    probe: Probe
 
 
 class MeaningMatcher:
-    """A rubric's examples, embedded; reuse one for many calls."""
+    """A rubric's skills with examples, each with its probe trained; reuse one for many calls."""
 
     def __init__(self, rubric: Rubric, embed: Embed) -> None:
         skills = [s for s in rubric.skills if s.examples]
         texts = [t for s in skills for t in (*s.examples, *s.counter_examples)]
-        # every skill's examples and counter-examples in one matrix: a call's sentences are
-        # compared with all of them in one product, 4-5 times faster than one per skill
-        self._vectors = embed(texts) if texts else np.zeros((0, 0), dtype=np.float32)
-        self._skills: list[_Examples] = []
+        ordinary = list(ordinary_talk())
+        vectors = embed(texts + ordinary) if texts else np.zeros((0, DIMENSIONS), dtype=np.float32)
+        talk = vectors[len(texts) :]
+        rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         row = 0
         for skill in skills:
             n, c = len(skill.examples), len(skill.counter_examples)
-            self._skills.append(_Examples(skill, skill.examples, slice(row, row + n), slice(row + n, row + n + c)))
+            rows[skill.id] = (vectors[row : row + n], vectors[row + n : row + n + c])
             row += n + c
+        self._skills: list[_Trained] = []
+        for skill in skills:
+            examples, counters = rows[skill.id]
+            # no: what the skill is not (its counter-examples), what the other skills are, and
+            # the ordinary talk around them all
+            others = [rows[s.id][0] for s in skills if s.id != skill.id]
+            probe = fit_probe(examples, np.vstack([counters, talk, *others]))
+            self._skills.append(_Trained(skill, examples, probe))
 
     def match(self, words: Sequence[Word], found: SentenceVectors) -> list[Match]:
         """Every sentence that shows a skill by meaning, as a match of kind "meaning"."""
         if not len(found) or not self._skills:
             return []
         out = []
-        every = found.vectors @ self._vectors.T  # (sentences, every example and counter-example)
         for entry in self._skills:
-            similar = every[:, entry.examples]
-            best = similar.max(axis=1)
-            closest = similar.argmax(axis=1)
-            if entry.counters.stop > entry.counters.start:
-                best = np.where(best > every[:, entry.counters].max(axis=1), best, -1.0)
-            for k in np.flatnonzero(best * 100 >= entry.skill.meaning_threshold).tolist():
-                match = _match(entry.skill, entry.texts[int(closest[k])], float(best[k]), words, found.sentences[k])
+            likely = entry.probe.probability(found.vectors)
+            for k in np.flatnonzero(likely * 100 >= entry.skill.meaning_threshold).tolist():
+                closest = int(np.argmax(entry.examples @ found.vectors[k]))
+                example = entry.skill.examples[closest]
+                match = _match(entry.skill, example, float(likely[k]), words, found.sentences[k])
                 if match is not None:
                     out.append(match)
         return out
 
 
-def _match(skill: Skill, example: str, similarity: float, words: Sequence[Word], sentence: Sentence) -> Match | None:
-    """The match of a sentence with a skill's example, None where the skill's speaker or question
-    rule rules it out."""
+def _match(skill: Skill, example: str, likely: float, words: Sequence[Word], sentence: Sentence) -> Match | None:
+    """The match of a sentence with a skill, naming the example it is closest to; None where the
+    skill's speaker or question rule rules it out."""
     first = words[sentence.first]
     if not may_say(skill_speaker(skill), speaker_code(first.speaker)):
         return None
@@ -133,7 +136,7 @@ def _match(skill: Skill, example: str, similarity: float, words: Sequence[Word],
     return Match(
         skill=skill.id,
         phrase=example,
-        score=round(similarity * 100, 1),
+        score=round(likely * 100, 1),
         speaker=first.speaker,
         start_s=first.start,
         end_s=words[sentence.last].end,
@@ -142,5 +145,5 @@ def _match(skill: Skill, example: str, similarity: float, words: Sequence[Word],
         sentence=sentence.text,
         in_question=sentence.is_question,
         kind=MEANING,
-        confidence=round(heard * similarity, 3),
+        confidence=round(heard * likely, 3),
     )

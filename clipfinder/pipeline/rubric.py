@@ -7,8 +7,8 @@
     phrases = ["schedule a follow up", "as a next step"]
     threshold = 85                  # optional, 0-100 (default DEFAULT_THRESHOLD)
     examples = ["I'll send the contract over right after this call"]   # matched by meaning
-    counter_examples = ["I sent the contract last week"]              # optional: must not match
-    meaning_threshold = 60          # optional, 0-100 (default DEFAULT_MEANING_THRESHOLD)
+    counter_examples = ["I sent the contract last week"]              # optional: what it is not
+    meaning_threshold = 97          # optional, 0-100 (default DEFAULT_MEANING_THRESHOLD)
     in_question = false             # optional: only inside a question
     expected = true                 # optional: its absence on a call is reported by `missed`
     description = "..."             # optional: what the skill is and why it matters
@@ -35,10 +35,10 @@ from clipfinder.records import PROSPECT, REP
 # Mean per-word similarity (0-100) a phrase needs when its skill sets no threshold. Chosen so
 # one short word off ("thru" for "through") passes and a missing or swapped word does not.
 DEFAULT_THRESHOLD = 85
-# Least similarity (0-100: the cosine of two sentence vectors x 100) a sentence needs with one of
-# a skill's examples when the skill sets no meaning_threshold: the lowest with no false clip on
-# the fixtures, clean and through a phone line (scripts/eval_meaning.py, docs/rubric.md).
-DEFAULT_MEANING_THRESHOLD = 60
+# Least likelihood (0-100: the skill's probe's probability x 100, pipeline/probe.py) a sentence
+# needs to show a skill when the skill sets no meaning_threshold; chosen by measurement
+# (scripts/eval_meaning.py, docs/rubric.md).
+DEFAULT_MEANING_THRESHOLD = 97
 SPEAKERS = (REP, PROSPECT, "any")
 KEYS = {
     "id",

