@@ -293,11 +293,18 @@ def _moment(
     )
 
 
+# the kind of a match by meaning (meaning.py imports this module, so the name lives here)
+MEANING = "meaning"
+
+
 def best_per_moment(found: list[Match]) -> list[Match]:
-    """One match per skill per stretch of words: the best-scoring of any that overlap."""
+    """One match per skill per stretch of words: of any that overlap, a phrase match before a
+    match by meaning (a probability and a phrase's similarity are not on one scale, and a phrase
+    the rubric names is the stronger evidence), then the best-scoring."""
     kept: list[Match] = []
     taken: dict[str, list[tuple[int, int]]] = {}
-    for m in sorted(found, key=lambda m: (-m.score, m.word_start, m.word_end - m.word_start)):
+    order = sorted(found, key=lambda m: (m.kind == MEANING, -m.score, m.word_start, m.word_end - m.word_start))
+    for m in order:
         spans = taken.setdefault(m.skill, [])
         if any(m.word_start <= b and a <= m.word_end for a, b in spans):
             continue

@@ -4,8 +4,9 @@ other words.
 A sentence's vector (sentence_model.py) is made once, when the call is ingested, and stored.
 When a rubric is loaded, each skill with examples gets a probe (probe.py): a classifier trained
 on its examples against its counter-examples, the other skills' examples and ordinary call talk.
-Matching is then one product per skill per call; a sentence matches when the probe's
-probability, as a percentage, reaches the skill's meaning_threshold (docs/rubric.md).
+A sentence matches when the probe's probability, as a percentage, reaches the skill's
+meaning_threshold, or when it is nearly one of the skill's examples word for word; never when
+it is nearly one of its counter-examples (docs/rubric.md, "Matching by meaning").
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from clipfinder.pipeline.matching import best_per_moment, matcher_for, may_say, skill_speaker, speaker_code
+from clipfinder.pipeline.matching import MEANING, best_per_moment, matcher_for, may_say, skill_speaker, speaker_code
 from clipfinder.pipeline.probe import Probe, fit_probe
 from clipfinder.pipeline.rubric import Rubric, Skill, normalise_words
 from clipfinder.pipeline.sentence_model import DIMENSIONS, Embed, is_available, sentence_model
@@ -24,7 +25,10 @@ from clipfinder.pipeline.sentences import Sentence, split_sentences
 from clipfinder.pipeline.shipped_vectors import ordinary_talk, with_shipped
 from clipfinder.records import Match, Word
 
-MEANING = "meaning"
+# A sentence this close (cosine) to one of a skill's examples is that example, said with a word or
+# two changed: it matches whatever the probe says, and one this close to a counter-example never
+# does. A probe generalises; a rubric's own sentences should still mean what they say.
+NEAR_VERBATIM = 0.9
 # Sentences shorter than this (in words) are not embedded: "Yes.", "Okay, great." say too little
 # to show a skill by meaning, and most sentences of a call are that short.
 MIN_WORDS = 4
@@ -71,15 +75,17 @@ def match_call(rubric: Rubric, words: Sequence[Word], found: SentenceVectors | N
 
 @lru_cache(maxsize=2)
 def meaning_matcher_for(rubric: Rubric) -> MeaningMatcher:
-    """One matcher by meaning per rubric per process: it trains the skills' probes once."""
-    return MeaningMatcher(rubric, with_shipped(sentence_model().embed))
+    """One matcher by meaning per rubric per process: it trains the skills' probes once. The
+    sentence model is loaded only for sentences whose vectors are not shipped."""
+    return MeaningMatcher(rubric, with_shipped(lambda texts: sentence_model().embed(texts)))
 
 
 @dataclass(frozen=True)
 class _Trained:
     skill: Skill
-    examples: np.ndarray  # the skill's examples' vectors, to name the one a match is closest to
     probe: Probe
+    examples: slice  # the skill's examples' columns among all the rubric's sentence vectors
+    counters: slice  # its counter-examples' columns (possibly none)
 
 
 class MeaningMatcher:
@@ -90,33 +96,47 @@ class MeaningMatcher:
         texts = [t for s in skills for t in (*s.examples, *s.counter_examples)]
         ordinary = list(ordinary_talk())
         vectors = embed(texts + ordinary) if texts else np.zeros((0, DIMENSIONS), dtype=np.float32)
+        self._vectors = vectors[: len(texts)]  # every skill's examples and counter-examples
         talk = vectors[len(texts) :]
-        rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        spans: dict[str, tuple[slice, slice]] = {}
         row = 0
         for skill in skills:
             n, c = len(skill.examples), len(skill.counter_examples)
-            rows[skill.id] = (vectors[row : row + n], vectors[row + n : row + n + c])
+            spans[skill.id] = (slice(row, row + n), slice(row + n, row + n + c))
             row += n + c
-        self._skills: list[_Trained] = []
+        self._skills: dict[str, _Trained] = {}
         for skill in skills:
-            examples, counters = rows[skill.id]
+            examples, counters = spans[skill.id]
             # no: what the skill is not (its counter-examples), what the other skills are, and
             # the ordinary talk around them all
-            others = [rows[s.id][0] for s in skills if s.id != skill.id]
-            probe = fit_probe(examples, np.vstack([counters, talk, *others]))
-            self._skills.append(_Trained(skill, examples, probe))
+            others = [self._vectors[spans[s.id][0]] for s in skills if s.id != skill.id]
+            probe = fit_probe(self._vectors[examples], np.vstack([self._vectors[counters], talk, *others]))
+            self._skills[skill.id] = _Trained(skill, probe, examples, counters)
+
+    def likelihood(self, skill_id: str, vectors: np.ndarray) -> np.ndarray:
+        """How likely each sentence (a row of vectors) shows the skill, by its probe: 0 to 1."""
+        return self._skills[skill_id].probe.probability(vectors)
 
     def match(self, words: Sequence[Word], found: SentenceVectors) -> list[Match]:
         """Every sentence that shows a skill by meaning, as a match of kind "meaning"."""
         if not len(found) or not self._skills:
             return []
         out = []
-        for entry in self._skills:
+        # one product: every sentence against every example and counter-example of the rubric
+        cosines = found.vectors @ self._vectors.T
+        for entry in self._skills.values():
             likely = entry.probe.probability(found.vectors)
-            for k in np.flatnonzero(likely * 100 >= entry.skill.meaning_threshold).tolist():
-                closest = int(np.argmax(entry.examples @ found.vectors[k]))
-                example = entry.skill.examples[closest]
-                match = _match(entry.skill, example, float(likely[k]), words, found.sentences[k])
+            to_examples = cosines[:, entry.examples]
+            nearest = to_examples.max(axis=1)
+            said = nearest >= NEAR_VERBATIM
+            passes = (likely * 100 >= entry.skill.meaning_threshold) | said
+            if entry.counters.stop > entry.counters.start:
+                counter = cosines[:, entry.counters].max(axis=1)
+                passes &= ~((counter >= NEAR_VERBATIM) & (counter >= nearest))
+            for k in np.flatnonzero(passes).tolist():
+                example = entry.skill.examples[int(np.argmax(to_examples[k]))]
+                score = max(float(likely[k]), float(nearest[k])) if said[k] else float(likely[k])
+                match = _match(entry.skill, example, score, words, found.sentences[k])
                 if match is not None:
                     out.append(match)
         return out

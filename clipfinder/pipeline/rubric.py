@@ -39,6 +39,10 @@ DEFAULT_THRESHOLD = 85
 # needs to show a skill when the skill sets no meaning_threshold; chosen by measurement
 # (scripts/eval_meaning.py, docs/rubric.md).
 DEFAULT_MEANING_THRESHOLD = 97
+# The matching rule's version, stored with an index's clips: an index whose clips an older rule
+# made is matched again (store/settings.py). "probe 1": a probe per skill decides matches by
+# meaning (before it, the cosine with the nearest example did).
+MATCHING_RULE = "probe 1"
 SPEAKERS = (REP, PROSPECT, "any")
 KEYS = {
     "id",
@@ -103,8 +107,15 @@ class Rubric:
         raise BadInput(f"unknown skill '{skill_id}'; the rubric's skills are: {known}")
 
 
-# The rubrics that ship in the package, by the name --rubric takes instead of a file.
+# The rubrics that ship in the package, by the name --rubric takes instead of a file, and the
+# source each is labelled with (in errors, and in an index's settings).
 BUILT_IN = {"sales": "default_rubric.toml", "support": "support_rubric.toml"}
+BUILT_IN_SOURCE = {"sales": "default rubric", "support": "built-in support rubric"}
+
+
+def built_in_named(source: str | None) -> str | None:
+    """The name of the built-in rubric a source label stands for ("default rubric": "sales")."""
+    return next((name for name, label in BUILT_IN_SOURCE.items() if label == source), None)
 
 
 def default_rubric_text() -> str:
@@ -115,10 +126,10 @@ def load_rubric(path: Path | str | None = None) -> Rubric:
     """Read and validate a rubric file, or a built-in rubric by name ("sales", "support") when no
     such file exists; None gives the default sales rubric."""
     if path is None:
-        return parse_rubric(default_rubric_text(), "default rubric")
+        return parse_rubric(default_rubric_text(), BUILT_IN_SOURCE["sales"])
     if str(path) in BUILT_IN and not Path(path).exists():
         text = resources.files("clipfinder").joinpath(BUILT_IN[str(path)]).read_text(encoding="utf-8")
-        return parse_rubric(text, "default rubric" if str(path) == "sales" else f"built-in {path} rubric")
+        return parse_rubric(text, BUILT_IN_SOURCE[str(path)])
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")

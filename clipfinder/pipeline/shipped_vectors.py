@@ -41,8 +41,8 @@ def shipped() -> dict[str, np.ndarray]:
 def ordinary_talk() -> tuple[str, ...]:
     """Sentences of ordinary call talk that show no skill: greetings, logistics, product detail,
     answers. One per line in ordinary_talk.txt; lines starting with # are comments."""
-    lines = ORDINARY_TALK.read_text(encoding="utf-8").splitlines()
-    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+    lines = (line.strip() for line in ORDINARY_TALK.read_text(encoding="utf-8").splitlines())
+    return tuple(line for line in lines if line and not line.startswith("#"))
 
 
 def built_in_texts() -> list[str]:

@@ -1,7 +1,9 @@
 """The index's settings: the rubric and clip length its clips were made with, and a few counters.
 
 The rubric's whole text is stored, so a later `ingest` without --rubric matches the same way and
-`rematch` can rebuild every clip from stored words.
+`rematch` can rebuild every clip from stored words. A built-in rubric is the exception: it
+follows the installed release, so an upgrade's better examples reach an index made with it.
+The matching rule's version is stored too: clips made by an older rule are made again.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import TYPE_CHECKING
 import sqlite_utils
 
 from clipfinder.pipeline.clips import DEFAULT_CLIP_SECONDS
-from clipfinder.pipeline.rubric import Rubric, load_rubric, parse_rubric
+from clipfinder.pipeline.rubric import MATCHING_RULE, Rubric, built_in_named, load_rubric, parse_rubric
 
 if TYPE_CHECKING:
     from clipfinder.store.index import Index
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
 RUBRIC_TEXT = "rubric_text"
 RUBRIC_SOURCE = "rubric_source"
 CLIP_SECONDS = "clip_seconds"
+RULE = "matching_rule"
 
 
 def get_setting(db: sqlite_utils.Database, key: str) -> str | None:
@@ -35,11 +38,16 @@ def put_setting(db: sqlite_utils.Database, key: str, value: str) -> None:
 
 
 def stored_rubric(index: Index) -> Rubric:
-    """The rubric this index was last matched with (the default rubric for a new index)."""
+    """The rubric this index was last matched with (the default rubric for a new index); for a
+    built-in rubric, its text in this release."""
     text = get_setting(index._db, RUBRIC_TEXT)
+    source = get_setting(index._db, RUBRIC_SOURCE)
     if text is None:
         return load_rubric(None)
-    return _parsed(text, get_setting(index._db, RUBRIC_SOURCE) or "stored rubric")
+    name = built_in_named(source)
+    if name is not None:
+        return load_rubric(name)
+    return _parsed(text, source or "stored rubric")
 
 
 @lru_cache(maxsize=4)
@@ -53,8 +61,13 @@ def stored_clip_seconds(index: Index) -> float:
 
 
 def matched_with(index: Index, rubric: Rubric, clip_seconds: float) -> bool:
-    """True when the index's clips were made with exactly this rubric text and clip length."""
-    return get_setting(index._db, RUBRIC_TEXT) == rubric.text and stored_clip_seconds(index) == clip_seconds
+    """True when the index's clips were made with exactly this rubric text and clip length, by
+    this release's matching rule."""
+    return (
+        get_setting(index._db, RUBRIC_TEXT) == rubric.text
+        and stored_clip_seconds(index) == clip_seconds
+        and get_setting(index._db, RULE) == MATCHING_RULE
+    )
 
 
 def save_matching(index: Index, rubric: Rubric, clip_seconds: float) -> None:
@@ -62,3 +75,4 @@ def save_matching(index: Index, rubric: Rubric, clip_seconds: float) -> None:
     put_setting(index._db, RUBRIC_TEXT, rubric.text)
     put_setting(index._db, RUBRIC_SOURCE, rubric.source)
     put_setting(index._db, CLIP_SECONDS, repr(clip_seconds))
+    put_setting(index._db, RULE, MATCHING_RULE)

@@ -6,10 +6,10 @@ import pytest
 from clipfinder import Index
 from clipfinder.errors import BadInput
 from clipfinder.jobs import rematch as rematching
-from clipfinder.jobs.rematch import choose, rematch
-from clipfinder.pipeline.rubric import parse_rubric
+from clipfinder.jobs.rematch import choose, rematch, settle_rubric
+from clipfinder.pipeline.rubric import load_rubric, parse_rubric
 from clipfinder.store import queries
-from clipfinder.store.settings import stored_clip_seconds, stored_rubric
+from clipfinder.store.settings import RUBRIC_TEXT, RULE, get_setting, put_setting, stored_clip_seconds, stored_rubric
 
 from ..conftest import add_call
 
@@ -53,6 +53,34 @@ def test_clip_ids_survive_a_rematch_with_the_same_rubric(team):
         before = clips(index)
         rematch(index, stored_rubric(index), 30.0)
         assert clips(index) == before
+
+
+def test_clips_an_older_matching_rule_made_are_made_again(team, monkeypatch):
+    with Index(team) as index:
+        with index.transaction():  # as an index of the release before the probes left it
+            index._db.execute("delete from settings where key = ?", [RULE])
+        made = []
+        monkeypatch.setattr(rematching, "rematch", lambda *args: made.append(args))
+        settle_rubric(index, None, None)
+        assert len(made) == 1
+        monkeypatch.undo()
+        settle_rubric(index, None, None)  # matched with this rule now: nothing to do
+        monkeypatch.setattr(rematching, "rematch", lambda *args: made.append(args))
+        settle_rubric(index, None, None)
+        assert len(made) == 1
+
+
+def test_an_index_made_with_a_built_in_rubric_gets_this_releases_text(team):
+    with Index(team) as index:
+        assert stored_rubric(index).source == "default rubric"
+        with index.transaction():  # an earlier release's default rubric, stored with the clips
+            put_setting(index._db, RUBRIC_TEXT, '[[skill]]\nid = "old"\nphrases = ["an old phrase"]\n')
+        assert stored_rubric(index).text == load_rubric(None).text
+        rematch(index, load_rubric("support"), 30.0)
+        assert stored_rubric(index).text == load_rubric("support").text
+        team_rubric = parse_rubric(ONBOARDING_ONLY, "team.toml")
+        rematch(index, team_rubric, 30.0)  # a team's own rubric is kept as it was written
+        assert get_setting(index._db, RUBRIC_TEXT) == stored_rubric(index).text == team_rubric.text
 
 
 def test_choose_keeps_the_index_settings_and_checks_new_ones(team, tmp_path):
@@ -110,7 +138,7 @@ def test_a_rubric_with_examples_is_matched_from_stored_sentence_vectors(tmp_path
         report = rematch(index, rubric, 30.0)
         assert (report.embedded, report.hint) == (6, None)
         hits = queries.find_clips(index, limit=100)
-        # "can we look at what the delay is costing you each month": 0.59 with the second example
+        # "can we look at what the delay is costing you each month": its probe gives 0.94
         assert len(hits) == 6 and {(h.skill, h.kind, h.speaker) for h in hits} == {("cost", "meaning", "rep")}
         first = clips(index)
 

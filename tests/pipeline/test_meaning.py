@@ -6,7 +6,8 @@ import pytest
 from clipfinder.errors import MeaningMissing
 from clipfinder.pipeline import meaning, sentence_model
 from clipfinder.pipeline.meaning import MEANING, MeaningMatcher, embed_call, match_call, sentence_vectors
-from clipfinder.pipeline.rubric import parse_rubric
+from clipfinder.pipeline.rubric import load_rubric, parse_rubric
+from clipfinder.pipeline.shipped_vectors import with_shipped
 from clipfinder.records import Word
 
 RUBRIC = parse_rubric(
@@ -71,7 +72,7 @@ def test_a_counter_example_teaches_the_probe_what_the_skill_is_not(model):
 
     def likely(rubric):
         matcher = MeaningMatcher(rubric, model.embed)
-        return matcher._skills[0].probe.probability(sentence_vectors(sent, model.embed).vectors)[0]
+        return matcher.likelihood("next-steps", sentence_vectors(sent, model.embed).vectors)[0]
 
     assert likely(RUBRIC) < likely(without) - 0.1
     assert found(sent, model) == []
@@ -92,14 +93,14 @@ examples = ["Can we find time on Thursday to look at the agreement together?", "
     sent = sentence_vectors(
         said(("rep", "Could we set up a meeting on Thursday to review the agreement?")), model.embed
     )
-    alone = MeaningMatcher(RUBRIC, model.embed)._skills[0].probe.probability(sent.vectors)[0]
-    beside = MeaningMatcher(parse_rubric(two, "two"), model.embed)._skills[0].probe.probability(sent.vectors)[0]
+    alone = MeaningMatcher(RUBRIC, model.embed).likelihood("next-steps", sent.vectors)[0]
+    beside = MeaningMatcher(parse_rubric(two, "two"), model.embed).likelihood("next-steps", sent.vectors)[0]
     assert beside < alone
     # and ordinary call talk is what no skill is: 0.0015 with the shipped sentences, 0.066 with one
     chat = sentence_vectors(said(("rep", "Thanks for taking the time today, can you hear me all right?")), model.embed)
-    with_talk = MeaningMatcher(RUBRIC, model.embed)._skills[0].probe.probability(chat.vectors)[0]
+    with_talk = MeaningMatcher(RUBRIC, model.embed).likelihood("next-steps", chat.vectors)[0]
     monkeypatch.setattr(meaning, "ordinary_talk", lambda: ("The weather is nice today.",))
-    little_talk = MeaningMatcher(RUBRIC, model.embed)._skills[0].probe.probability(chat.vectors)[0]
+    little_talk = MeaningMatcher(RUBRIC, model.embed).likelihood("next-steps", chat.vectors)[0]
     assert with_talk < 0.01 < little_talk
 
 
@@ -119,6 +120,9 @@ def test_a_phrase_match_wins_over_a_match_by_meaning_of_the_same_moment(model):
     words = said(("rep", "As a next step I will send you the documents right after this call."))
     matches = match_call(RUBRIC, words, embed_call(words))
     assert [m.kind for m in matches] == ["exact"]
+    # a phrase heard a little wrong still wins over a likelier match by meaning of the same words
+    slip = said(("rep", "As a next stop I will send you the documents right after this call."))
+    assert [(m.kind, m.score < 100) for m in match_call(RUBRIC, slip, embed_call(slip))] == [("fuzzy", True)]
     short = said(("rep", "Okay great."))  # too short to embed
     assert len(embed_call(short)) == 0 and match_call(RUBRIC, short, embed_call(short)) == []
 
@@ -162,3 +166,18 @@ def test_sentences_embedded_ahead_are_not_run_through_the_model_again(monkeypatc
     assert runs == [["That works for us, thank you so much."]]
     fresh = real([s.text for s in found.sentences])
     assert np.abs(found.vectors - fresh).max() < 1e-5
+
+
+@pytest.mark.parametrize("name", ["sales", "support"])
+def test_a_built_in_rubrics_own_examples_match_and_its_counter_examples_do_not(name):
+    # said word for word, an example is its skill and a counter-example is not, whatever the
+    # probe makes of it (the built-in sentences' vectors are shipped: no model run)
+    rubric = load_rubric(name)
+    matcher = MeaningMatcher(rubric, with_shipped(sentence_model.sentence_model().embed))
+    for skill in rubric.skills:
+        speaker = "prospect" if skill.speaker == "prospect" else "rep"
+        for text, expected in [*((t, True) for t in skill.examples), *((t, False) for t in skill.counter_examples)]:
+            words = said((speaker, text))
+            found = sentence_vectors(words, with_shipped(sentence_model.sentence_model().embed))
+            got = any(m.skill == skill.id for m in matcher.match(words, found))
+            assert got == expected, (skill.id, text)

@@ -33,9 +33,3 @@ def test_a_stronger_penalty_gives_less_certain_answers():
     yes, no = cloud([1, 0, 0], 20, 0.3, 5), cloud([0, 1, 0], 20, 0.3, 6)
     point = unit([[1, 0.2, 0]])
     assert fit_probe(yes, no, 1e-1).probability(point)[0] < fit_probe(yes, no, 1e-4).probability(point)[0]
-
-
-def test_the_same_sentences_give_the_same_probe():
-    yes, no = cloud([1, 0, 0], 10, 0.3, 7), cloud([0, 1, 0], 50, 0.3, 8)
-    a, b = fit_probe(yes, no), fit_probe(yes.copy(), no.copy())
-    assert np.array_equal(a.weights, b.weights) and a.bias == b.bias

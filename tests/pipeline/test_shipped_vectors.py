@@ -21,7 +21,7 @@ def test_the_shipped_vectors_are_the_models_own():
     assert np.abs((stored * fresh).sum(axis=1) - 1).max() < 0.002
 
 
-def test_known_sentences_are_looked_up_and_the_rest_embedded(monkeypatch):
+def test_known_sentences_are_looked_up_and_the_rest_embedded():
     asked = []
 
     def embed(texts):
