@@ -193,7 +193,7 @@ def ingested(corpus: Corpus, folder: Path) -> Index:
 
 def report(corpora: list[Corpus], folder: Path) -> dict[str, Index]:
     print("\n## Matching by meaning: phrases only, examples only, both")
-    print(f"{'corpus':44} {'rubric':9} {'found':>9} {'recall':>7} {'false':>6} {'near':>5} {'false/h':>8}")
+    print(f"{'corpus':44} {'min':>5} {'rubric':9} {'found':>9} {'recall':>7} {'false':>6} {'near':>5} {'false/h':>8}")
     indexes = {}
     for corpus in corpora:
         index = indexes[corpus.name] = ingested(corpus, folder)
@@ -205,7 +205,8 @@ def report(corpora: list[Corpus], folder: Path) -> dict[str, Index]:
             found, total, false, near = score(index, corpus)
             per_hour = false / (corpus.seconds / 3600)
             print(
-                f"{corpus.name:44} {kind:9} {found:4d} / {total:<3d} {found / total:7.0%} {false:6d} {near:5d} "
+                f"{corpus.name:44} {corpus.seconds / 60:5.1f} {kind:9} {found:4d} / {total:<3d} {found / total:7.0%} "
+                f"{false:6d} {near:5d} "
                 f"{per_hour:8.1f}"
             )
     return indexes

@@ -8,7 +8,7 @@
     threshold = 85                  # optional, 0-100 (default DEFAULT_THRESHOLD)
     examples = ["I'll send the contract over right after this call"]   # matched by meaning
     counter_examples = ["I sent the contract last week"]              # optional: what it is not
-    meaning_threshold = 97          # optional, 0-100 (default DEFAULT_MEANING_THRESHOLD)
+    meaning_threshold = 90          # optional, 0-100 (default DEFAULT_MEANING_THRESHOLD)
     in_question = false             # optional: only inside a question
     expected = true                 # optional: its absence on a call is reported by `missed`
     description = "..."             # optional: what the skill is and why it matters
