@@ -151,3 +151,18 @@ def test_a_rubric_with_examples_is_matched_from_stored_sentence_vectors(tmp_path
         monkeypatch.setattr(rematching.os, "cpu_count", lambda: 2)
         again = rematch(index, rubric, 30.0)  # in helper processes, from the stored vectors
         assert again.embedded == 0 and clips(index) == first
+
+
+def _blas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+def test_a_helper_process_runs_numpy_on_one_thread():
+    # a core's share of the work each: BLAS threads per core in every helper would wait on each other
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=rematching._start_helper) as pool:
+        assert pool.submit(_blas_threads).result() == [1]
