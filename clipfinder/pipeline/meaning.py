@@ -66,7 +66,8 @@ def embed_call(words: Sequence[Word]) -> SentenceVectors | None:
 
 def match_call(rubric: Rubric, words: Sequence[Word], found: SentenceVectors | None) -> list[Match]:
     """A call's matches: its rubric phrases and, where its sentences have vectors, the skills its
-    sentences show by meaning; one match per skill per stretch of words (the best-scoring)."""
+    sentences show by meaning; one match per skill per stretch of words (a phrase match before
+    one by meaning, then the best-scoring)."""
     phrases = matcher_for(rubric).match(words)
     if found is None or not rubric.has_examples or not is_available():
         return phrases
@@ -142,7 +143,7 @@ class MeaningMatcher:
         return out
 
 
-def _match(skill: Skill, example: str, likely: float, words: Sequence[Word], sentence: Sentence) -> Match | None:
+def _match(skill: Skill, example: str, score: float, words: Sequence[Word], sentence: Sentence) -> Match | None:
     """The match of a sentence with a skill, naming the example it is closest to; None where the
     skill's speaker or question rule rules it out."""
     first = words[sentence.first]
@@ -156,7 +157,7 @@ def _match(skill: Skill, example: str, likely: float, words: Sequence[Word], sen
     return Match(
         skill=skill.id,
         phrase=example,
-        score=round(likely * 100, 1),
+        score=round(score * 100, 1),
         speaker=first.speaker,
         start_s=first.start,
         end_s=words[sentence.last].end,
@@ -165,5 +166,5 @@ def _match(skill: Skill, example: str, likely: float, words: Sequence[Word], sen
         sentence=sentence.text,
         in_question=sentence.is_question,
         kind=MEANING,
-        confidence=round(heard * likely, 3),
+        confidence=round(heard * score, 3),
     )
