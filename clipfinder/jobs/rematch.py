@@ -92,7 +92,9 @@ def rematch(
         changed = reattribute(index)
         new = _clips_of(index, rubric, calls, clip_seconds, progress, uncommitted=set(changed))
         replace_clips(index, new)
-        save_matching(index, rubric, clip_seconds)
+        # without the sentence model the examples were skipped: the rule is not recorded as
+        # applied, so the first rematch or ingest with the model matches them
+        save_matching(index, rubric, clip_seconds, complete=examples_hint(rubric) is None)
     return RematchReport(
         calls=len(calls),
         clips=sum(len(c) for c in new.values()),

@@ -298,12 +298,15 @@ MEANING = "meaning"
 
 
 def best_per_moment(found: list[Match]) -> list[Match]:
-    """One match per skill per stretch of words: of any that overlap, a phrase match before a
-    match by meaning (a probability and a phrase's similarity are not on one scale, and a phrase
-    the rubric names is the stronger evidence), then the best-scoring."""
+    """One match per skill per stretch of words: of any that overlap, a phrase match by its
+    spelling, then a match by meaning, then a phrase that only sounds alike, and among those of
+    one kind the best-scoring. A probability and a phrase's similarity are not on one scale; a
+    phrase the rubric names is the strongest evidence, and one read into doubtful words the
+    weakest."""
     kept: list[Match] = []
     taken: dict[str, list[tuple[int, int]]] = {}
-    order = sorted(found, key=lambda m: (m.kind == MEANING, -m.score, m.word_start, m.word_end - m.word_start))
+    rank = {MEANING: 1, SOUND: 2}
+    order = sorted(found, key=lambda m: (rank.get(m.kind, 0), -m.score, m.word_start, m.word_end - m.word_start))
     for m in order:
         spans = taken.setdefault(m.skill, [])
         if any(m.word_start <= b and a <= m.word_end for a, b in spans):

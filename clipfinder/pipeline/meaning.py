@@ -6,7 +6,7 @@ When a rubric is loaded, each skill with examples gets a probe (probe.py): a cla
 on its examples against its counter-examples, the other skills' examples and ordinary call talk.
 A sentence matches when the probe's probability, as a percentage, reaches the skill's
 meaning_threshold, or when it is nearly one of the skill's examples word for word; never when
-it is nearly one of its counter-examples (docs/rubric.md, "Matching by meaning").
+it is nearly one of its counter-examples and no nearer an example (docs/rubric.md).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from clipfinder.pipeline.shipped_vectors import ordinary_talk, with_shipped
 from clipfinder.records import Match, Word
 
 # A sentence this close (cosine) to one of a skill's examples is that example, said with a word or
-# two changed: it matches whatever the probe says, and one this close to a counter-example never
-# does. A probe generalises; a rubric's own sentences should still mean what they say.
+# two changed: it matches whatever the probe says; one this close to a counter-example, and no
+# closer to an example, never does. A probe generalises; a rubric's own sentences should still mean what they say.
 NEAR_VERBATIM = 0.9
 # Sentences shorter than this (in words) are not embedded: "Yes.", "Okay, great." say too little
 # to show a skill by meaning, and most sentences of a call are that short.

@@ -4,8 +4,8 @@ says how likely a sentence is to show the skill (docs/rubric.md, "Matching by me
 Trained on the skill's examples (yes) against its counter-examples, the other skills' examples
 and ordinary call talk (no): it learns which directions of the sentence model's space mark the
 skill, where a plain cosine with the nearest example also rewards a shared topic. Fitted by
-Newton's method on the L2-penalised logistic loss, so it is deterministic; a skill of the
-default rubric (about 1,400 sentences) takes about a tenth of a second.
+Newton's method on the L2-penalised logistic loss, so it is deterministic; the default
+rubric's seven skills (about 1,400 sentences each) take 0.46 s together (by hand).
 """
 
 from __future__ import annotations

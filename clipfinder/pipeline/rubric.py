@@ -23,6 +23,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,18 @@ def built_in_named(source: str | None) -> str | None:
     return next((name for name, label in BUILT_IN_SOURCE.items() if label == source), None)
 
 
+@lru_cache(maxsize=len(BUILT_IN))
+def built_in_rubric(name: str) -> Rubric:
+    """A built-in rubric by name, read and validated once per process."""
+    text = resources.files("clipfinder").joinpath(BUILT_IN[name]).read_text(encoding="utf-8")
+    return parse_rubric(text, BUILT_IN_SOURCE[name])
+
+
+def built_in_name(rubric: Rubric) -> str | None:
+    """The name of the built-in rubric this one is, word for word, else None."""
+    return next((name for name in BUILT_IN if built_in_rubric(name).text == rubric.text), None)
+
+
 def default_rubric_text() -> str:
     return resources.files("clipfinder").joinpath(BUILT_IN["sales"]).read_text(encoding="utf-8")
 
@@ -128,8 +141,7 @@ def load_rubric(path: Path | str | None = None) -> Rubric:
     if path is None:
         return parse_rubric(default_rubric_text(), BUILT_IN_SOURCE["sales"])
     if str(path) in BUILT_IN and not Path(path).exists():
-        text = resources.files("clipfinder").joinpath(BUILT_IN[str(path)]).read_text(encoding="utf-8")
-        return parse_rubric(text, BUILT_IN_SOURCE[str(path)])
+        return built_in_rubric(str(path))
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")

@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING
 import sqlite_utils
 
 from clipfinder.pipeline.clips import DEFAULT_CLIP_SECONDS
-from clipfinder.pipeline.rubric import MATCHING_RULE, Rubric, built_in_named, load_rubric, parse_rubric
+from clipfinder.pipeline.rubric import (
+    MATCHING_RULE,
+    Rubric,
+    built_in_name,
+    built_in_named,
+    built_in_rubric,
+    load_rubric,
+    parse_rubric,
+)
 
 if TYPE_CHECKING:
     from clipfinder.store.index import Index
@@ -23,6 +31,7 @@ RUBRIC_TEXT = "rubric_text"
 RUBRIC_SOURCE = "rubric_source"
 CLIP_SECONDS = "clip_seconds"
 RULE = "matching_rule"
+BUILT_IN_NAME = "rubric_built_in"  # the built-in rubric the clips were made with, "" for a team's own
 
 
 def get_setting(db: sqlite_utils.Database, key: str) -> str | None:
@@ -44,9 +53,11 @@ def stored_rubric(index: Index) -> Rubric:
     source = get_setting(index._db, RUBRIC_SOURCE)
     if text is None:
         return load_rubric(None)
-    name = built_in_named(source)
-    if name is not None:
-        return load_rubric(name)
+    name = get_setting(index._db, BUILT_IN_NAME)
+    if name is None:  # stored by a release before the name was: known by its label
+        name = built_in_named(source)
+    if name:
+        return built_in_rubric(name)
     return _parsed(text, source or "stored rubric")
 
 
@@ -70,9 +81,11 @@ def matched_with(index: Index, rubric: Rubric, clip_seconds: float) -> bool:
     )
 
 
-def save_matching(index: Index, rubric: Rubric, clip_seconds: float) -> None:
-    """Remember the rubric and clip length the clips were just made with (in the caller's transaction)."""
+def save_matching(index: Index, rubric: Rubric, clip_seconds: float, complete: bool = True) -> None:
+    """Remember the rubric and clip length the clips were just made with (in the caller's
+    transaction); `complete` is False when part of the rubric (its examples) was skipped."""
     put_setting(index._db, RUBRIC_TEXT, rubric.text)
     put_setting(index._db, RUBRIC_SOURCE, rubric.source)
     put_setting(index._db, CLIP_SECONDS, repr(clip_seconds))
-    put_setting(index._db, RULE, MATCHING_RULE)
+    put_setting(index._db, RULE, MATCHING_RULE if complete else f"{MATCHING_RULE}, examples skipped")
+    put_setting(index._db, BUILT_IN_NAME, built_in_name(rubric) or "")

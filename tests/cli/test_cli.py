@@ -260,3 +260,10 @@ def test_rematch_without_the_sentence_model_says_how_to_get_it_and_finds_nothing
     assert result.exit_code == 0, result.output
     assert result.output.count(INSTALL_HINT) == 1 and "Traceback" not in result.output
     assert json.loads(run("search", "--db", db_copy, "--json").output) == []
+    # the examples were skipped, so the index does not count as matched by this rule: the first
+    # rematch or ingest with the model matches them
+    from clipfinder import Index
+    from clipfinder.store.settings import matched_with, stored_clip_seconds, stored_rubric
+
+    with Index(db_copy) as index:
+        assert not matched_with(index, stored_rubric(index), stored_clip_seconds(index))

@@ -118,3 +118,16 @@ def test_a_phrase_does_not_run_across_the_other_sides_turn():
     prospect = said("no thanks we are fine for now really", "prospect", start=1.8)
     rep_end = said("through it", "rep", start=5.2)
     assert rubric(["walk me through"]).match(rep_start + prospect + rep_end) == []
+
+
+def test_of_overlapping_matches_spelling_wins_then_meaning_then_sound():
+    from clipfinder.pipeline.matching import MEANING, best_per_moment
+    from clipfinder.pipeline.sounds import SOUND
+    from clipfinder.records import Match
+
+    def match(kind, score):
+        return Match("next-steps", "p", score, "rep", 1.0, 2.0, 0, 3, "s", False, kind, score / 100)
+
+    assert [m.kind for m in best_per_moment([match(MEANING, 99.0), match("fuzzy", 90.0)])] == ["fuzzy"]
+    assert [m.kind for m in best_per_moment([match(SOUND, 95.0), match(MEANING, 97.5)])] == [MEANING]
+    assert [m.score for m in best_per_moment([match(MEANING, 97.5), match(MEANING, 99.0)])] == [99.0]
