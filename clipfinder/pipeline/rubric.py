@@ -132,14 +132,14 @@ def built_in_name(rubric: Rubric) -> str | None:
 
 
 def default_rubric_text() -> str:
-    return resources.files("clipfinder").joinpath(BUILT_IN["sales"]).read_text(encoding="utf-8")
+    return built_in_rubric("sales").text
 
 
 def load_rubric(path: Path | str | None = None) -> Rubric:
     """Read and validate a rubric file, or a built-in rubric by name ("sales", "support") when no
     such file exists; None gives the default sales rubric."""
     if path is None:
-        return parse_rubric(default_rubric_text(), BUILT_IN_SOURCE["sales"])
+        return built_in_rubric("sales")
     if str(path) in BUILT_IN and not Path(path).exists():
         return built_in_rubric(str(path))
     path = Path(path)

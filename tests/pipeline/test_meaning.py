@@ -93,12 +93,13 @@ examples = ["Can we find time on Thursday to look at the agreement together?", "
     sent = sentence_vectors(
         said(("rep", "Could we set up a meeting on Thursday to review the agreement?")), model.embed
     )
-    alone = MeaningMatcher(RUBRIC, model.embed).likelihood("next-steps", sent.vectors)[0]
+    matcher = MeaningMatcher(RUBRIC, model.embed)
+    alone = matcher.likelihood("next-steps", sent.vectors)[0]
     beside = MeaningMatcher(parse_rubric(two, "two"), model.embed).likelihood("next-steps", sent.vectors)[0]
     assert beside < alone
     # and ordinary call talk is what no skill is: 0.0015 with the shipped sentences, 0.066 with one
     chat = sentence_vectors(said(("rep", "Thanks for taking the time today, can you hear me all right?")), model.embed)
-    with_talk = MeaningMatcher(RUBRIC, model.embed).likelihood("next-steps", chat.vectors)[0]
+    with_talk = matcher.likelihood("next-steps", chat.vectors)[0]
     monkeypatch.setattr(meaning, "ordinary_talk", lambda: ("The weather is nice today.",))
     little_talk = MeaningMatcher(RUBRIC, model.embed).likelihood("next-steps", chat.vectors)[0]
     assert with_talk < 0.01 < little_talk
